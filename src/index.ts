@@ -1,5 +1,3 @@
-export default {
-  async fetch(): Promise<Response> {
-    return new Response("hello");
-  },
-} satisfies ExportedHandler<Env>;
+import { createWorker } from "./worker.ts";
+
+export default createWorker();

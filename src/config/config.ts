@@ -1,0 +1,60 @@
+import type { PathMatcher } from "./route-pattern.ts";
+
+export type UnauthenticatedAnswer = "auto" | "login" | "401";
+
+export interface AllowRules {
+  readonly groups: readonly string[];
+  readonly emails: readonly string[];
+  /** Lower-case, without a leading "@". */
+  readonly emailDomains: readonly string[];
+}
+
+export interface RoutePolicy {
+  readonly index: number;
+  readonly pattern: string;
+  readonly matches: PathMatcher;
+  readonly access: "public" | "authenticated";
+  readonly unauthenticated: UnauthenticatedAnswer;
+  /** Absent: every verified identity is admitted. */
+  readonly allow?: AllowRules;
+  readonly requireClaims: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface IdentityHeaderNames {
+  readonly sub: string;
+  readonly email: string;
+  readonly name: string;
+  readonly groups: string;
+  readonly issuer: string;
+}
+
+export interface KeyCacheSettings {
+  readonly minMaxAgeSeconds: number;
+  readonly maxMaxAgeSeconds: number;
+  readonly maxStaleSeconds: number;
+  readonly fetchTimeoutMs: number;
+  readonly maxResponseBytes: number;
+  readonly unknownKidCooldownSeconds: number;
+}
+
+/** The validated configuration, compiled once per isolate. */
+export interface GateConfig {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly originUrl?: URL;
+  readonly routes: readonly RoutePolicy[];
+  /** Used for paths no rule matches: they need an identity. */
+  readonly defaultRoute: RoutePolicy;
+  readonly allowedAlgorithms: readonly string[];
+  readonly trustedAudiences: readonly string[];
+  readonly clockLeewaySeconds: number;
+  readonly maxTokenLifetimeSeconds: number;
+  readonly maxTokenBytes: number;
+  readonly identityHeaderPrefix: string;
+  readonly identityHeaders: IdentityHeaderNames;
+  readonly forwardTokenHeader?: string;
+  readonly groupsClaim: string;
+  readonly realm: string;
+  readonly keyCache: KeyCacheSettings;
+  readonly unavailableRetryAfterSeconds: number;
+}

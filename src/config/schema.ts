@@ -1,0 +1,141 @@
+import * as v from "valibot";
+import { patternProblem } from "./route-pattern.ts";
+
+/** Vars arrive as TOML values (numbers, arrays, tables) or as strings from `--var` and `.dev.vars`. */
+const nonEmptyString = v.pipe(v.string("must be a string"), v.trim(), v.minLength(1, "must not be empty"));
+
+export const wholeNumber = (min: number, max: number) =>
+  v.pipe(
+    v.union(
+      [
+        v.number(),
+        v.pipe(v.string(), v.trim(), v.regex(/^\d+$/, "must be a whole number"), v.transform(Number)),
+      ],
+      "must be a whole number",
+    ),
+    v.integer("must be a whole number"),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const stringList = v.union(
+  [
+    v.array(nonEmptyString, "must be a list of strings"),
+    v.pipe(
+      v.string(),
+      v.transform((text) =>
+        text
+          .split(",")
+          .map((item) => item.trim())
+          .filter((item) => item.length > 0),
+      ),
+    ),
+  ],
+  "must be a list of strings or a comma-separated string",
+);
+
+const claimValue = v.union([v.string(), v.number(), v.boolean()], "must be a string, number or boolean");
+
+export const routeRuleSchema = v.strictObject(
+  {
+    pattern: v.pipe(
+      v.string("must be a string"),
+      v.check(
+        (pattern) => patternProblem(pattern) === undefined,
+        (issue) => patternProblem(String(issue.input)) ?? "is not a valid pattern",
+      ),
+    ),
+    access: v.optional(
+      v.picklist(["public", "authenticated"], 'must be "public" or "authenticated"'),
+      "authenticated",
+    ),
+    unauthenticated: v.optional(
+      v.picklist(["auto", "login", "401"], 'must be "auto", "login" or "401"'),
+      "auto",
+    ),
+    allow: v.optional(
+      v.strictObject(
+        {
+          groups: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+          emails: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+          email_domains: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+        },
+        (issue) =>
+          `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
+      ),
+    ),
+    require_claims: v.optional(v.record(nonEmptyString, claimValue, "must be a table of claim = value")),
+  },
+  (issue) =>
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims`,
+);
+
+export const routesSchema = v.pipe(
+  v.array(routeRuleSchema, "must be a list of route rules"),
+  v.minLength(1, "must list at least one route rule"),
+);
+
+const headerName = v.pipe(
+  nonEmptyString,
+  v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid HTTP header name"),
+);
+
+export const envSchema = v.looseObject({
+  OIDC_ISSUER: v.pipe(
+    nonEmptyString,
+    v.url("must be an absolute URL"),
+    v.check(
+      issuerIsSecure,
+      "must use https:// (http:// is allowed only for loopback hosts: 127.0.0.1, [::1], localhost)",
+    ),
+    v.check((issuer) => !/[?#]/.test(issuer), "must not have a query or fragment"),
+  ),
+  OIDC_CLIENT_ID: nonEmptyString,
+  ORIGIN_URL: v.optional(
+    v.pipe(
+      nonEmptyString,
+      v.url("must be an absolute URL"),
+      v.check((url) => /^https?:/.test(url), "must be http:// or https://"),
+    ),
+  ),
+  OIDC_ALLOWED_ALGS: v.optional(stringList),
+  OIDC_TRUSTED_AUDIENCES: v.optional(stringList),
+  CLOCK_LEEWAY_SECONDS: v.optional(wholeNumber(0, 300)),
+  MAX_TOKEN_LIFETIME_SECONDS: v.optional(wholeNumber(60, 30 * 24 * 3600)),
+  IDENTITY_HEADER_PREFIX: v.optional(headerName),
+  IDENTITY_HEADERS: v.optional(
+    v.strictObject({
+      sub: v.optional(headerName),
+      email: v.optional(headerName),
+      name: v.optional(headerName),
+      groups: v.optional(headerName),
+      issuer: v.optional(headerName),
+    }),
+  ),
+  FORWARD_TOKEN_HEADER: v.optional(headerName),
+  GROUPS_CLAIM: v.optional(nonEmptyString),
+  AUTH_REALM: v.optional(
+    v.pipe(
+      v.string(),
+      v.regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/, "must be printable ASCII without quotes or backslashes"),
+    ),
+  ),
+  JWKS_MIN_MAX_AGE_SECONDS: v.optional(wholeNumber(0, 7 * 24 * 3600)),
+  JWKS_MAX_MAX_AGE_SECONDS: v.optional(wholeNumber(60, 7 * 24 * 3600)),
+  JWKS_MAX_STALE_SECONDS: v.optional(wholeNumber(0, 30 * 24 * 3600)),
+  JWKS_FETCH_TIMEOUT_MS: v.optional(wholeNumber(100, 30_000)),
+  UNKNOWN_KID_COOLDOWN_SECONDS: v.optional(wholeNumber(1, 3600)),
+});
+
+export type RawEnv = v.InferOutput<typeof envSchema>;
+export type RouteRuleInput = v.InferOutput<typeof routeRuleSchema>;
+
+function issuerIsSecure(issuer: string): boolean {
+  try {
+    const url = new URL(issuer);
+    if (url.protocol === "https:") return true;
+    return url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Every way a request can be refused, as a value. The `reason` goes to the log; the wire only sees
+ * what `respondToFailure` makes of the `kind`.
+ */
+export type FailureKind =
+  /** No credential, or one that did not verify: 401 for API clients, login redirect for browsers. */
+  | "unauthenticated"
+  /** A credential the client sent is malformed at the HTTP level (RFC 6750 invalid_request). */
+  | "bad_request"
+  /** A verified identity the route does not admit. */
+  | "forbidden"
+  /** The keys or the provider cannot be had: 503, never 401 (the caller did nothing wrong). */
+  | "unavailable";
+
+export type ClaimName = "iss" | "sub" | "aud" | "azp" | "exp" | "iat" | "nbf" | "nonce" | "auth_time";
+
+export type FailureReason =
+  | "no_credential"
+  | "invalid_authorization_header"
+  | "token_too_large"
+  | "malformed"
+  | "unsupported_token_type"
+  | "alg_not_allowed"
+  | "crit_not_supported"
+  | "bad_signature"
+  | "unknown_kid"
+  | "expired"
+  | "not_yet_valid"
+  | `claim_missing:${ClaimName}`
+  | `claim_invalid:${ClaimName}`
+  | `claim_mismatch:${ClaimName}`
+  | "forbidden_by_policy"
+  | "jwks_unavailable"
+  | "discovery_unavailable";
+
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly reason: FailureReason;
+  /** Log-only detail; never a token, cookie or secret. */
+  readonly detail?: string;
+  /** For `unavailable`: how long a client should wait before trying again. */
+  readonly retryAfterSeconds?: number;
+}
+
+export function unauthenticated(reason: FailureReason, detail?: string): Failure {
+  return detail === undefined
+    ? { kind: "unauthenticated", reason }
+    : { kind: "unauthenticated", reason, detail };
+}
+
+export function unavailable(reason: FailureReason, retryAfterSeconds: number, detail?: string): Failure {
+  return detail === undefined
+    ? { kind: "unavailable", reason, retryAfterSeconds }
+    : { kind: "unavailable", reason, retryAfterSeconds, detail };
+}

@@ -1,0 +1,64 @@
+import type { GateConfig } from "../config/config.ts";
+import type { VerifiedIdentity } from "../identity.ts";
+
+/**
+ * Removes every header the client sent that could pass for an identity header: any name starting with
+ * the identity prefix, compared case-insensitively and with `_` read as `-` (some origins fold them),
+ * plus the configured identity and token header names. Runs on every route, public ones too.
+ */
+export function stripIdentityHeaders(headers: Headers, config: GateConfig): void {
+  const prefix = canonical(config.identityHeaderPrefix);
+  const exact = new Set(
+    [...Object.values(config.identityHeaders), config.forwardTokenHeader ?? ""].map(canonical),
+  );
+  const doomed: string[] = [];
+  for (const name of headers.keys()) {
+    const folded = canonical(name);
+    if (folded.startsWith(prefix) || exact.has(folded)) doomed.push(name);
+  }
+  for (const name of doomed) headers.delete(name);
+}
+
+function canonical(name: string): string {
+  return name.toLowerCase().replace(/_/g, "-");
+}
+
+/** Sets the identity headers for the origin from a verified identity only. */
+export function injectIdentityHeaders(
+  headers: Headers,
+  identity: VerifiedIdentity,
+  config: GateConfig,
+  token?: string,
+): void {
+  const names = config.identityHeaders;
+  headers.set(names.sub, encodeHeaderValue(identity.sub));
+  headers.set(names.issuer, encodeHeaderValue(identity.issuer));
+  if (identity.email !== undefined) headers.set(names.email, encodeHeaderValue(identity.email));
+  if (identity.name !== undefined) headers.set(names.name, encodeHeaderValue(identity.name));
+  if (identity.groups.length > 0)
+    headers.set(names.groups, identity.groups.map((g) => encodeHeaderValue(g, ",")).join(","));
+  if (token !== undefined && config.forwardTokenHeader !== undefined)
+    headers.set(config.forwardTokenHeader, token);
+}
+
+/**
+ * Makes any claim safe as a header value: printable ASCII passes as is; `%`, control characters
+ * (CR, LF, NUL…), non-ASCII (as UTF-8) and the extra characters given are percent-encoded, so a
+ * claim can never split a header or make the runtime throw. Decode with `decodeURIComponent`.
+ */
+export function encodeHeaderValue(value: string, extra = ""): string {
+  let out = "";
+  for (const char of value) {
+    const code = char.codePointAt(0) as number;
+    if (code >= 0x20 && code <= 0x7e && char !== "%" && !extra.includes(char)) out += char;
+    else if (code >= 0xd800 && code <= 0xdfff)
+      out += "%EF%BF%BD"; // a lone surrogate: U+FFFD
+    else
+      out += encodeURIComponent(char).replace(
+        /[!'()*~]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+      );
+  }
+  // Leading/trailing spaces would be trimmed by HTTP; keep them visible.
+  return out.replace(/^ +| +$/g, (spaces) => "%20".repeat(spaces.length));
+}

@@ -1,0 +1,38 @@
+import type { GateConfig } from "../config/config.ts";
+import type { Runtime } from "../platform.ts";
+
+/** Where a request that passed the gate goes: `ORIGIN_URL`, else the `ASSETS` binding, else the zone. */
+export type OriginTarget =
+  | { readonly kind: "url"; readonly base: URL }
+  | { readonly kind: "assets"; readonly assets: Fetcher }
+  | { readonly kind: "zone" };
+
+export function chooseOrigin(config: GateConfig, env: Readonly<Record<string, unknown>>): OriginTarget {
+  if (config.originUrl) return { kind: "url", base: config.originUrl };
+  const assets = env.ASSETS as Fetcher | undefined;
+  if (assets && typeof assets.fetch === "function") return { kind: "assets", assets };
+  return { kind: "zone" };
+}
+
+/**
+ * Sends the request on with the given headers: method, path, query and body unchanged, and the
+ * origin's redirects passed back to the client rather than followed.
+ */
+export function forwardToOrigin(
+  request: Request,
+  headers: Headers,
+  target: OriginTarget,
+  rt: Runtime,
+): Promise<Response> {
+  const incoming = new URL(request.url);
+  let url = incoming;
+  if (target.kind === "url") {
+    url = new URL(target.base);
+    const basePath = url.pathname.replace(/\/$/, "");
+    url.pathname = `${basePath}${incoming.pathname}`;
+    url.search = incoming.search;
+  }
+  const init: RequestInit = { method: request.method, headers, body: request.body, redirect: "manual" };
+  const outgoing = new Request(url.toString(), init);
+  return target.kind === "assets" ? target.assets.fetch(outgoing) : rt.fetch(outgoing);
+}

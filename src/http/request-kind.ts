@@ -1,0 +1,35 @@
+export type RequestKind = "navigation" | "api";
+
+/**
+ * Whether an unauthenticated request is a top-level browser navigation (worth a login redirect) or an
+ * API-style request (worth a 401). Fetch Metadata decides when present (`Sec-Fetch-Mode: navigate`);
+ * otherwise an `Accept` that prefers text/html. Anything with `Authorization`, and CORS preflights,
+ * are API requests.
+ */
+export function classifyRequest(request: Request): RequestKind {
+  const headers = request.headers;
+  if (headers.has("authorization")) return "api";
+  if (request.method === "OPTIONS" && headers.has("access-control-request-method")) return "api";
+  if (request.method !== "GET" && request.method !== "HEAD") return "api";
+  const mode = headers.get("sec-fetch-mode");
+  if (mode !== null) return mode === "navigate" ? "navigation" : "api";
+  return prefersHtml(headers.get("accept") ?? "") ? "navigation" : "api";
+}
+
+function prefersHtml(accept: string): boolean {
+  let html = -1;
+  let other = -1;
+  for (const part of accept.split(",")) {
+    const [type = "", ...params] = part.trim().toLowerCase().split(";");
+    const q = Number(
+      params
+        .map((p) => p.trim())
+        .find((p) => p.startsWith("q="))
+        ?.slice(2) ?? "1",
+    );
+    const weight = Number.isFinite(q) ? q : 0;
+    if (type === "text/html" || type === "application/xhtml+xml") html = Math.max(html, weight);
+    else if (type !== "") other = Math.max(other, type === "*/*" ? weight - 0.001 : weight);
+  }
+  return html > 0 && html >= other;
+}

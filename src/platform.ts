@@ -1,0 +1,25 @@
+/**
+ * The one seam for side effects. Everything that reads the clock, goes to the network, draws random
+ * bytes, touches KV, schedules background work or writes a log line gets it from here, so tests can
+ * freeze time, take the provider down, rotate keys and count fetches without patching globals.
+ */
+export interface Platform {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  fetch(request: Request): Promise<Response>;
+  randomBytes(length: number): Uint8Array;
+  log(line: Readonly<Record<string, unknown>>): void;
+}
+
+/** A platform plus the per-request bindings: KV and the request's `waitUntil`. */
+export interface Runtime extends Platform {
+  readonly kv: KVNamespace;
+  waitUntil(work: Promise<unknown>): void;
+}
+
+export const workersPlatform: Platform = {
+  now: () => Date.now(),
+  fetch: (request) => fetch(request),
+  randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
+  log: (line) => console.log(JSON.stringify(line)),
+};

@@ -1,0 +1,81 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env as workerEnv } from "cloudflare:workers";
+import { createWorker } from "../../src/worker.ts";
+import { CLIENT_ID, FakeIssuer, ISSUER, makeSigningKey } from "./fake-issuer.ts";
+
+export const ORIGIN = "https://origin.test";
+
+export interface OriginCall {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+export interface HarnessOptions {
+  readonly vars?: Record<string, unknown>;
+  readonly issuer?: FakeIssuer;
+  readonly nowMs?: number;
+}
+
+/**
+ * The real worker over a controlled platform: a frozen clock, a fake issuer and a recording origin
+ * behind the fetch seam, and captured log lines.
+ */
+export async function createHarness(options: HarnessOptions = {}) {
+  const issuer = options.issuer ?? new FakeIssuer([await makeSigningKey("RS256", "rsa-1")]);
+  const clock = { nowMs: options.nowMs ?? Date.UTC(2026, 10, 22, 12, 0, 0) };
+  const originCalls: OriginCall[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const outbound: string[] = [];
+  const worker = createWorker({
+    now: () => clock.nowMs,
+    log: (line) => logs.push({ ...line }),
+    fetch: async (request) => {
+      outbound.push(request.url);
+      const fromIssuer = await issuer.handle(request);
+      if (fromIssuer) return fromIssuer;
+      if (new URL(request.url).origin === ORIGIN) {
+        originCalls.push({
+          method: request.method,
+          url: request.url,
+          headers: request.headers,
+          body: await request.text(),
+        });
+        return new Response("from origin", { status: 200, headers: { "x-origin": "yes" } });
+      }
+      throw new TypeError(`unexpected outbound fetch to ${request.url}`);
+    },
+  });
+  const env = {
+    AUTH_KV: workerEnv.AUTH_KV,
+    OIDC_ISSUER: ISSUER,
+    OIDC_CLIENT_ID: CLIENT_ID,
+    ORIGIN_URL: ORIGIN,
+    AUTH_ROUTES: [{ pattern: "/public/*", access: "public" }, { pattern: "*" }],
+    ...options.vars,
+  };
+  const fetch = async (path: string, init?: RequestInit): Promise<Response> => {
+    const ctx = createExecutionContext();
+    const response = await worker.fetch(new Request(`https://site.test${path}`, init), env, ctx);
+    await waitOnExecutionContext(ctx);
+    return response;
+  };
+  const bearer = (token: string, extra: Record<string, string> = {}): RequestInit => ({
+    headers: { authorization: `Bearer ${token}`, ...extra },
+  });
+  return {
+    worker,
+    env,
+    issuer,
+    clock,
+    originCalls,
+    logs,
+    outbound,
+    fetch,
+    bearer,
+    nowSeconds: () => Math.floor(clock.nowMs / 1000),
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
