@@ -131,5 +131,6 @@ function toProblem(issue: v.BaseIssue<unknown>, root?: string): ConfigProblem {
     const key = item.key;
     path += typeof key === "number" ? `[${key}]` : path === "" ? String(key) : `.${String(key)}`;
   }
-  return { path: path === "" ? "(environment)" : path, message: issue.message };
+  const message = issue.received === "undefined" ? "is required" : issue.message;
+  return { path: path === "" ? "(environment)" : path, message };
 }

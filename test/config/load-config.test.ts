@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { formatProblem, loadConfig } from "../../src/config/load-config.ts";
+
+const good = {
+  OIDC_ISSUER: "https://login.example.com",
+  OIDC_CLIENT_ID: "site",
+  AUTH_ROUTES: [{ pattern: "/", access: "public" }, { pattern: "/admin/*", allow: { groups: ["admins"] } }],
+};
+
+function problems(env: Record<string, unknown>): string[] {
+  const result = loadConfig(env);
+  return result.ok ? [] : result.failure.map(formatProblem);
+}
+
+describe("loading the configuration", () => {
+  it("compiles a good configuration with its defaults", () => {
+    const result = loadConfig(good);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.routes.map((r) => [r.pattern, r.access, r.unauthenticated])).toEqual([
+      ["/", "public", "auto"],
+      ["/admin/*", "authenticated", "auto"],
+    ]);
+    expect(result.value.clockLeewaySeconds).toBe(30);
+    expect(result.value.identityHeaders.sub).toBe("X-Auth-Sub");
+    expect(result.value.allowedAlgorithms).not.toContain("none");
+  });
+
+  it("lists every problem at once, each with its path", () => {
+    expect(
+      problems({
+        OIDC_ISSUER: "http://login.example.com",
+        AUTH_ROUTES: [
+          { pattern: "/" },
+          { pattern: "/a/*/b" },
+          { pattern: "admin/*", access: "private" },
+          { pattern: "/x", acess: "public" },
+          { pattern: "/y", allow: { group: ["a"] } },
+        ],
+        CLOCK_LEEWAY_SECONDS: "soon",
+      }),
+    ).toEqual([
+      "OIDC_ISSUER: must use https:// (http:// is allowed only for loopback hosts: 127.0.0.1, [::1], localhost)",
+      "OIDC_CLIENT_ID: is required",
+      "CLOCK_LEEWAY_SECONDS: must be a whole number",
+      'AUTH_ROUTES[1].pattern: "*" is only allowed as a final "/*" (got "/a/*/b")',
+      'AUTH_ROUTES[2].pattern: must start with "/" or be "*" (got "admin/*")',
+      'AUTH_ROUTES[2].access: must be "public" or "authenticated"',
+      'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims',
+      'AUTH_ROUTES[4].allow.group: unknown key "group"; known: groups, emails, email_domains',
+    ]);
+  });
+
+  it("allows http:// issuers only on loopback hosts", () => {
+    for (const issuer of ["http://127.0.0.1:9400", "http://localhost:9400", "http://[::1]:9400"]) {
+      expect(problems({ ...good, OIDC_ISSUER: issuer }), issuer).toEqual([]);
+    }
+    expect(problems({ ...good, OIDC_ISSUER: "http://10.0.0.1" })).toHaveLength(1);
+  });
+
+  it("accepts AUTH_ROUTES as a JSON string (from --var or .dev.vars) and reports bad JSON", () => {
+    expect(problems({ ...good, AUTH_ROUTES: JSON.stringify(good.AUTH_ROUTES) })).toEqual([]);
+    expect(problems({ ...good, AUTH_ROUTES: "[{" })).toEqual([
+      "AUTH_ROUTES: is a string but not valid JSON; write it as a TOML array of tables",
+    ]);
+    expect(problems({ ...good, AUTH_ROUTES: undefined })[0]).toMatch(/^AUTH_ROUTES: is required/);
+  });
+
+  it("refuses algorithms outside the supported set, never none or HMAC", () => {
+    expect(problems({ ...good, OIDC_ALLOWED_ALGS: "RS256,none,HS256" })).toEqual([
+      'OIDC_ALLOWED_ALGS: "none" is not allowed; choose from RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519 (never "none" or HMAC)',
+      'OIDC_ALLOWED_ALGS: "HS256" is not allowed; choose from RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, Ed25519 (never "none" or HMAC)',
+    ]);
+  });
+
+  it("reads numbers given as TOML numbers or as strings", () => {
+    const result = loadConfig({ ...good, CLOCK_LEEWAY_SECONDS: "45", JWKS_MAX_STALE_SECONDS: 7200 });
+    expect(result.ok && [result.value.clockLeewaySeconds, result.value.keyCache.maxStaleSeconds]).toEqual([45, 7200]);
+  });
+
+  it("refuses an ORIGIN_URL that is not http(s)", () => {
+    expect(problems({ ...good, ORIGIN_URL: "ftp://files.example.com" })).toEqual(["ORIGIN_URL: must be http:// or https://"]);
+  });
+});
