@@ -15,7 +15,10 @@ const { values } = parseArgs({
   },
 });
 
-const config = unstable_readConfig({ config: values.config, ...(values.env ? { env: values.env } : {}) }, { hideWarnings: true });
+const config = unstable_readConfig(
+  { config: values.config, ...(values.env ? { env: values.env } : {}) },
+  { hideWarnings: true },
+);
 const env: Record<string, unknown> = { ...config.vars };
 // Secrets are not in wrangler.toml; name the ones that will be set (`--secret SESSION_SECRET`) so rules
 // that need them are checked with a stand-in value of the right strength.
@@ -24,7 +27,9 @@ for (const name of values.secret ?? []) env[name] = "x".repeat(64);
 const result = loadConfig(env);
 const where = `${values.config}${values.env ? ` (env ${values.env})` : ""}`;
 if (result.ok) {
-  console.log(`${where}: configuration is valid (${result.value.routes.length} route rules, issuer ${result.value.issuer})`);
+  console.log(
+    `${where}: configuration is valid (${result.value.routes.length} route rules, issuer ${result.value.issuer})`,
+  );
 } else {
   console.error(`${where}: ${result.failure.length} problem${result.failure.length === 1 ? "" : "s"}`);
   for (const problem of result.failure) console.error(`  ${formatProblem(problem)}`);

@@ -4,7 +4,10 @@ import { formatProblem, loadConfig } from "../../src/config/load-config.ts";
 const good = {
   OIDC_ISSUER: "https://login.example.com",
   OIDC_CLIENT_ID: "site",
-  AUTH_ROUTES: [{ pattern: "/", access: "public" }, { pattern: "/admin/*", allow: { groups: ["admins"] } }],
+  AUTH_ROUTES: [
+    { pattern: "/", access: "public" },
+    { pattern: "/admin/*", allow: { groups: ["admins"] } },
+  ],
 };
 
 function problems(env: Record<string, unknown>): string[] {
@@ -75,10 +78,14 @@ describe("loading the configuration", () => {
 
   it("reads numbers given as TOML numbers or as strings", () => {
     const result = loadConfig({ ...good, CLOCK_LEEWAY_SECONDS: "45", JWKS_MAX_STALE_SECONDS: 7200 });
-    expect(result.ok && [result.value.clockLeewaySeconds, result.value.keyCache.maxStaleSeconds]).toEqual([45, 7200]);
+    expect(result.ok && [result.value.clockLeewaySeconds, result.value.keyCache.maxStaleSeconds]).toEqual([
+      45, 7200,
+    ]);
   });
 
   it("refuses an ORIGIN_URL that is not http(s)", () => {
-    expect(problems({ ...good, ORIGIN_URL: "ftp://files.example.com" })).toEqual(["ORIGIN_URL: must be http:// or https://"]);
+    expect(problems({ ...good, ORIGIN_URL: "ftp://files.example.com" })).toEqual([
+      "ORIGIN_URL: must be http:// or https://",
+    ]);
   });
 });

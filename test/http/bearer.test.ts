@@ -16,7 +16,15 @@ describe("reading a bearer credential (RFC 6750 §2.1)", () => {
   });
 
   it("calls a Bearer header that breaks the b64token grammar malformed", () => {
-    for (const value of ["Bearer", "Bearer ", "Bearer a b", "Bearer a, Bearer b", "Bearer a=b", "Bearer a\tb", "Bearer\ta"]) {
+    for (const value of [
+      "Bearer",
+      "Bearer ",
+      "Bearer a b",
+      "Bearer a, Bearer b",
+      "Bearer a=b",
+      "Bearer a\tb",
+      "Bearer\ta",
+    ]) {
       expect(read(value), value).toEqual({ kind: "malformed" });
     }
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { classifyRequest } from "../../src/http/request-kind.ts";
 
-const kind = (headers: Record<string, string>, method = "GET") => classifyRequest(new Request("https://s.test/", { method, headers }));
+const kind = (headers: Record<string, string>, method = "GET") =>
+  classifyRequest(new Request("https://s.test/", { method, headers }));
 
 describe("telling a browser navigation from an API request", () => {
   it("trusts Fetch Metadata when present", () => {

@@ -90,6 +90,8 @@ describe("ID Token claim rules (OIDC Core §3.1.3.7)", () => {
   it("rule 13: with max_age, auth_time is required and bounds the authentication's age", () => {
     expect(reasonFor(base, { maxAgeSeconds: 300 })).toBe("claim_missing:auth_time");
     expect(reasonFor({ ...base, auth_time: NOW - 300 }, { maxAgeSeconds: 300 })).toBe("ok");
-    expect(reasonFor({ ...base, auth_time: NOW - 331 }, { maxAgeSeconds: 300 })).toBe("claim_invalid:auth_time");
+    expect(reasonFor({ ...base, auth_time: NOW - 331 }, { maxAgeSeconds: 300 })).toBe(
+      "claim_invalid:auth_time",
+    );
   });
 });

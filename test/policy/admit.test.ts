@@ -5,7 +5,11 @@ import { admits } from "../../src/policy/admit.ts";
 import { matchRoute } from "../../src/policy/match-route.ts";
 
 function routeWith(rule: Record<string, unknown>) {
-  const loaded = loadConfig({ OIDC_ISSUER: "https://i.test", OIDC_CLIENT_ID: "c", AUTH_ROUTES: [{ pattern: "*", ...rule }] });
+  const loaded = loadConfig({
+    OIDC_ISSUER: "https://i.test",
+    OIDC_CLIENT_ID: "c",
+    AUTH_ROUTES: [{ pattern: "*", ...rule }],
+  });
   if (!loaded.ok) throw new Error(loaded.failure.map((p) => p.message).join("; "));
   return loaded.value.routes[0]!;
 }
@@ -53,7 +57,11 @@ describe("route matching", () => {
   const loaded = loadConfig({
     OIDC_ISSUER: "https://i.test",
     OIDC_CLIENT_ID: "c",
-    AUTH_ROUTES: [{ pattern: "/", access: "public" }, { pattern: "/docs/*", access: "public" }, { pattern: "/docs/private/*" }],
+    AUTH_ROUTES: [
+      { pattern: "/", access: "public" },
+      { pattern: "/docs/*", access: "public" },
+      { pattern: "/docs/private/*" },
+    ],
   });
   const config = loaded.ok ? loaded.value : undefined;
 
