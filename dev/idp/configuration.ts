@@ -80,7 +80,7 @@ export async function buildConfiguration(options: {
             ctx,
             messagePage(
               "Sign out?",
-              `You are signed in at ${ctx.host}. Signing out here ends that session.`,
+              `You are signed in to the development identity provider at ${ctx.host}. Signing out ends that session too.`,
               `${form}<button autofocus type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>` +
                 `<button class="secondary" type="submit" form="op.logoutForm">Stay signed in</button>`,
             ),
