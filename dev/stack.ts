@@ -44,7 +44,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     SESSION_SECRET: randomBytes(32).toString("base64url"),
     ...options.vars,
   };
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(workerPort), "--inspector-port", String(await freePort())];
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(workerPort),
+    "--inspector-port",
+    String(await freePort()),
+  ];
   args.push("--show-interactive-dev-session=false", "--log-level", "info");
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
@@ -53,7 +62,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     cwd: new URL("..", import.meta.url).pathname,
     detached: true, // its own process group, so stopping it stops workerd too
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1" },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+      NO_COLOR: "1",
+    },
   });
   forwardLines(worker, options.onWorkerOutput);
   let stopped = false;
@@ -102,7 +116,8 @@ export async function freePort(): Promise<number> {
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode} before serving ${url}`);
+    if (child.exitCode !== null)
+      throw new Error(`wrangler dev exited with code ${child.exitCode} before serving ${url}`);
     try {
       await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2000) });
       return;

@@ -1,7 +1,7 @@
 import type { GateConfig } from "./config/config.ts";
 import { type Failure, unauthenticated } from "./failure.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
-import { chooseOrigin, forwardToOrigin } from "./forward/origin.ts";
+import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
 import { readBearer } from "./http/bearer.ts";
 import type { KeyCache } from "./jwks/key-cache.ts";
 import { type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
@@ -85,7 +85,7 @@ export async function gateRequest(
   // The credential was consumed here; the origin gets identity headers (and the token only if configured).
   headers.delete("authorization");
   injectIdentityHeaders(headers, identity, config, credential.token);
-  const response = await forwardToOrigin(request, headers, origin, rt);
+  const response = keepPrivate(await forwardToOrigin(request, headers, origin, rt));
   rt.log(
     decisionLine({
       requestId,

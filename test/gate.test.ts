@@ -214,3 +214,13 @@ describe("the gate in front of the origin", () => {
     ]);
   });
 });
+
+describe("what the origin answers to an identified request", () => {
+  it("is never left cacheable by a shared cache", async () => {
+    const h = await createHarness();
+    const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
+    const res = await h.fetch("/private", h.bearer(token));
+    expect(res.headers.get("cache-control")).toBe("private");
+    expect(res.headers.get("x-origin")).toBe("yes");
+  });
+});

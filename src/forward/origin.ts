@@ -36,3 +36,19 @@ export function forwardToOrigin(
   const outgoing = new Request(url.toString(), init);
   return target.kind === "assets" ? target.assets.fetch(outgoing) : rt.fetch(outgoing);
 }
+
+/**
+ * An origin's answer to an identified request is about that identity: whatever the origin said,
+ * no shared cache may keep it (`public` becomes `private`; `private`/`no-store` stay).
+ */
+export function keepPrivate(response: Response): Response {
+  const cacheControl = response.headers.get("cache-control");
+  if (cacheControl !== null && /(^|[\s,])(private|no-store)($|[\s,=])/i.test(cacheControl)) return response;
+  const rewritten = new Response(response.body, response);
+  const kept = (cacheControl ?? "")
+    .split(",")
+    .map((d) => d.trim())
+    .filter((d) => d !== "" && !/^(public|s-maxage\b)/i.test(d));
+  rewritten.headers.set("cache-control", ["private", ...kept].join(", "));
+  return rewritten;
+}
