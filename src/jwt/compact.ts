@@ -42,7 +42,6 @@ export function preparseCompactJws(
   const signature = decodeBase64UrlStrict(token.slice(secondDot + 1));
   if (!headerBytes || !payloadBytes || !signature)
     return fail({ reason: "malformed", detail: "segment is not canonical base64url" });
-  if (signature.length === 0) return fail({ reason: "malformed", detail: "signature is empty" });
 
   const header = parseStrictJsonObject(headerBytes);
   if (!header) return fail({ reason: "malformed", detail: "header is not a JSON object (or repeats a key)" });
@@ -57,6 +56,8 @@ export function preparseCompactJws(
     return fail({ reason: "unsupported_token_type", detail: `typ ${printable(header.typ)}` });
   if ("cty" in header)
     return fail({ reason: "unsupported_token_type", detail: "header has cty (nested JWT)" });
+  // After the alg check, so that `alg: none` with its empty signature is logged as what it is.
+  if (signature.length === 0) return fail({ reason: "malformed", detail: "signature is empty" });
   const kid = header.kid;
   if (kid !== undefined && typeof kid !== "string")
     return fail({ reason: "malformed", detail: "header kid is not a string" });
