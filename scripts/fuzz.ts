@@ -14,7 +14,8 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateKeyPair, SignJWT } from "jose";
 import { generateIssuerKeys, type IssuerKey, startIssuer, startOrigin } from "./fuzz/loopback.ts";
-import { type FuzzCase, nextCase, seededRandom, type TokenPool } from "./fuzz/mutations.ts";
+import { nextCase, seededRandom, type TokenPool } from "./fuzz/mutations.ts";
+import { bump, judge, printReport, type Tally } from "./fuzz/report.ts";
 import { bundleWorker, type RunningWorker, startWorker } from "./fuzz/worker.ts";
 
 const CLIENT_ID = "fuzz-client";
@@ -50,39 +51,6 @@ async function tokenPool(issuer: string, keys: readonly IssuerKey[]): Promise<To
     }
   }
   return { valid, forged };
-}
-
-interface Tally {
-  byStatus: Map<string, number>;
-  byKind: Map<string, Map<string, number>>;
-  failures: string[];
-  unexpected: string[];
-  requestIds: Map<string, FuzzCase>;
-}
-
-function bump(map: Map<string, number>, key: string): void {
-  map.set(key, (map.get(key) ?? 0) + 1);
-}
-
-function judge(
-  fuzzCase: FuzzCase,
-  id: string,
-  status: number,
-  visit: { identity: Record<string, string> } | undefined,
-  tally: Tally,
-): void {
-  const identity = visit?.identity ?? {};
-  const spoofedArrived = Object.values(identity).some((value) => value.includes("spoofed"));
-  const what = `${id} ${fuzzCase.kind} ${fuzzCase.path} → ${status}`;
-  if (status >= 500) tally.failures.push(`5xx: ${what}`);
-  if (spoofedArrived) tally.failures.push(`spoofed identity header reached the origin: ${what}`);
-  if (fuzzCase.expect === "refuse" && Object.keys(identity).length > 0)
-    tally.failures.push(`identity forwarded for a mutated token: ${what}`);
-  if (fuzzCase.expect === "refuse" && status < 300) tally.failures.push(`mutated token forwarded: ${what}`);
-  if (fuzzCase.expect === "public" && Object.keys(identity).length > 0)
-    tally.failures.push(`identity header on a public route: ${what}`);
-  if (fuzzCase.expect === "forward" && (status !== 200 || identity["x-auth-sub"] !== fuzzCase.sub))
-    tally.unexpected.push(`valid token not forwarded as its sub: ${what}`);
 }
 
 async function main(): Promise<number> {
@@ -170,36 +138,13 @@ async function main(): Promise<number> {
     const elapsedSeconds = (Date.now() - startedAt) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 500)); // let the last log lines arrive
 
-    const byReason = new Map<string, number>();
-    for (const id of tally.requestIds.keys()) bump(byReason, reasons.get(id) ?? "(no decision line)");
-    const sorted = (map: Map<string, number>) => [...map.entries()].sort((a, b) => b[1] - a[1]);
-    console.log(
-      `\n${serial} requests in ${elapsedSeconds.toFixed(1)}s (${Math.round(serial / elapsedSeconds)}/s), issuer fetches: ${issuer.fetches()}`,
-    );
-    console.log("\nby status:");
-    for (const [status, count] of sorted(tally.byStatus)) console.log(`  ${status.padEnd(28)} ${count}`);
-    console.log("\nby reason (the worker's decision log):");
-    for (const [reason, count] of sorted(byReason)) console.log(`  ${reason.padEnd(28)} ${count}`);
-    console.log("\nby mutation:");
-    for (const [kind, statuses] of [...tally.byKind.entries()].sort())
-      console.log(
-        `  ${kind.padEnd(20)} ${sorted(statuses)
-          .map(([s, c]) => `${s}×${c}`)
-          .join("  ")}`,
-      );
-    if (tally.unexpected.length > 0) {
-      console.log(`\n${tally.unexpected.length} unexpected (not a security failure):`);
-      for (const line of tally.unexpected.slice(0, 10)) console.log(`  ${line}`);
-    }
-    if (tally.failures.length > 0) {
-      console.log(`\nFAILED: ${tally.failures.length} (seed ${seed})`);
-      for (const line of tally.failures.slice(0, 20)) console.log(`  ${line}`);
-      return 1;
-    }
-    console.log(
-      `\nOK: no 5xx, no identity forwarded for a mutated token, no spoofed header through (seed ${seed}).`,
-    );
-    return 0;
+    const failed = printReport(tally, reasons, {
+      requests: serial,
+      elapsedSeconds,
+      issuerFetches: issuer.fetches(),
+      seed,
+    });
+    return failed ? 1 : 0;
   } finally {
     await cleanup();
   }

@@ -43,7 +43,7 @@ const KEY_SHAPE: Readonly<Record<string, { name: string; hashOrCurve?: string }>
 };
 
 /** Whether `alg` names a signature algorithm this step knows (never `none`, never HMAC). */
-export function isSignatureAlgorithm(alg: string): boolean {
+function isSignatureAlgorithm(alg: string): boolean {
   return Object.hasOwn(PARAMS, alg);
 }
 
