@@ -42,6 +42,19 @@ function isEdDsa(alg: string): boolean {
 }
 
 /**
+ * The keys of `set` that may have signed a token with this `kid` and `alg`: the key with that kid when
+ * it fits the alg, or, for a token without a kid, every key that fits. Never a key the token names by
+ * any other means (jku, x5u, jwk and x5c are not read anywhere).
+ */
+export function selectKeys(set: KeySet, kid: string | undefined, alg: string): VerificationKey[] {
+  if (kid !== undefined) {
+    const key = set.byKid.get(kid);
+    return key && keyFitsAlgorithm(key, alg) ? [key] : [];
+  }
+  return set.keys.filter((key) => keyFitsAlgorithm(key, alg));
+}
+
+/**
  * Judges a JWKS document: keeps the public signing keys that are safe to trust and drops the rest with
  * a reason (private parts, symmetric keys, `use` other than sig, RSA under 2048 bits or e=1, EC points
  * off their curve, unknown kinds, duplicate kids). Returns undefined when the document is not a JWKS.
@@ -142,7 +155,7 @@ async function ecProblem(jwk: Record<string, unknown>): Promise<string | undefin
 
 async function importProblem(jwk: Record<string, unknown>, alg: string): Promise<string | undefined> {
   try {
-    await importJWK({ ...(jwk as JWK), ext: true }, alg);
+    await importJWK(importable(jwk as JWK), alg);
     return undefined;
   } catch {
     return "Web Crypto refused the key (e.g. a point off its curve)";
@@ -160,7 +173,17 @@ function bitLength(bytes: Uint8Array): number {
 export async function cryptoKeyFor(key: VerificationKey, alg: string): Promise<CryptoKey> {
   const cached = key.imported.get(alg);
   if (cached) return cached;
-  const imported = (await importJWK({ ...(key.jwk as JWK), ext: true }, alg)) as CryptoKey;
+  const imported = (await importJWK(importable(key.jwk), alg)) as CryptoKey;
   key.imported.set(alg, imported);
   return imported;
+}
+
+/**
+ * The JWK as Web Crypto should import it: a public verification key. `key_ops` was judged at ingestion
+ * (it must allow "verify"); passed on, Web Crypto would refuse a public key whose key_ops also lists
+ * "sign", as JWKS made by stripping a private JWK often do.
+ */
+function importable(jwk: Readonly<JWK>): JWK {
+  const { key_ops: _judged, ...rest } = jwk;
+  return { ...rest, ext: true };
 }

@@ -6,9 +6,13 @@ import { parseStrictJsonObject } from "./strict-json.ts";
 /** A compact JWS that passed the strict pre-parse; nothing in it is trusted yet. */
 export interface UnverifiedJws {
   readonly header: Readonly<Record<string, unknown>>;
-  readonly payload: Readonly<Record<string, unknown>>;
   readonly alg: string;
   readonly kid: string | undefined;
+  /** ASCII(BASE64URL(header) || "." || BASE64URL(payload)), what the signature covers (RFC 7515 §5.2). */
+  readonly signingInput: Uint8Array;
+  readonly signature: Uint8Array;
+  /** The payload's bytes, not parsed: nothing reads them before the signature is checked. */
+  readonly payloadBytes: Uint8Array;
 }
 
 export interface PreparseFailure {
@@ -17,11 +21,12 @@ export interface PreparseFailure {
 }
 
 /**
- * Refuses anything but a canonical compact JWS before a parser or a key is involved (RFC 7515 §7.1):
- * exactly three segments of canonical base64url, a header and a payload that are UTF-8 JSON objects
+ * Refuses anything but a canonical compact JWS before a key is involved (RFC 7515 §7.1): exactly three
+ * segments of canonical base64url, a non-empty signature, a header that is a UTF-8 JSON object
  * without duplicate keys, a string `alg` from the allow-list, no `crit` (RFC 7515 §4.1.11: we
  * understand no extensions, so `b64:false` never applies), no `zip`, and `typ`, when present, "JWT".
- * `jku`, `x5u`, `jwk` and `x5c` are never read.
+ * `jku`, `x5u`, `jwk` and `x5c` are never read. The payload is decoded but not parsed: only a payload
+ * whose signature verified is ever read (`verifyIdToken` parses it strictly).
  */
 export function preparseCompactJws(
   token: string,
@@ -37,7 +42,6 @@ export function preparseCompactJws(
   const signature = decodeBase64UrlStrict(token.slice(secondDot + 1));
   if (!headerBytes || !payloadBytes || !signature)
     return fail({ reason: "malformed", detail: "segment is not canonical base64url" });
-  if (signature.length === 0) return fail({ reason: "malformed", detail: "signature is empty" });
 
   const header = parseStrictJsonObject(headerBytes);
   if (!header) return fail({ reason: "malformed", detail: "header is not a JSON object (or repeats a key)" });
@@ -52,15 +56,17 @@ export function preparseCompactJws(
     return fail({ reason: "unsupported_token_type", detail: `typ ${printable(header.typ)}` });
   if ("cty" in header)
     return fail({ reason: "unsupported_token_type", detail: "header has cty (nested JWT)" });
+  // After the alg check, so that `alg: none` with its empty signature is logged as what it is.
+  if (signature.length === 0) return fail({ reason: "malformed", detail: "signature is empty" });
   const kid = header.kid;
   if (kid !== undefined && typeof kid !== "string")
     return fail({ reason: "malformed", detail: "header kid is not a string" });
 
-  const payload = parseStrictJsonObject(payloadBytes);
-  if (!payload)
-    return fail({ reason: "malformed", detail: "payload is not a JSON object (or repeats a key)" });
-  return ok({ header, payload, alg, kid });
+  const signingInput = ascii.encode(token.slice(0, secondDot));
+  return ok({ header, alg, kid, signingInput, signature, payloadBytes });
 }
+
+const ascii = new TextEncoder(); // the token passed the base64url alphabet check: ASCII only
 
 function isJwtType(typ: unknown): boolean {
   return typeof typ === "string" && (typ.toUpperCase() === "JWT" || typ.toLowerCase() === "application/jwt");

@@ -1,14 +1,29 @@
-import { compactVerify } from "jose";
 import type { GateConfig } from "../config/config.ts";
 import { type Failure, unauthenticated } from "../failure.ts";
 import { sealVerifiedIdentity, type VerifiedIdentity } from "../identity.ts";
-import type { KeyCache, KeyTier } from "../jwks/key-cache.ts";
+import type { KeyMatch, KeyTier } from "../jwks/key-cache.ts";
 import { cryptoKeyFor } from "../jwks/key-set.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { checkIdTokenClaims } from "./claims.ts";
 import { preparseCompactJws } from "./compact.ts";
 import { reasonForJoseError } from "./jose-errors.ts";
+import { verifySignature } from "./signature.ts";
+import { parseStrictJsonObject } from "./strict-json.ts";
+
+/** Where the verifier gets the issuer's keys for a token's `kid` and `alg` (the `KeyCache` in the worker). */
+export interface KeySource {
+  keysFor(rt: Runtime, kid: string | undefined, alg: string): Promise<Result<KeyMatch, Failure>>;
+}
+
+/** A JWS whose signature verified with one of the issuer's keys; its payload is not yet parsed. */
+export interface VerifiedJws {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly alg: string;
+  readonly kid: string | undefined;
+  readonly tier: KeyTier;
+  readonly payloadBytes: Uint8Array;
+}
 
 export interface Verified {
   readonly identity: VerifiedIdentity;
@@ -28,39 +43,63 @@ export interface LoginChecks {
 }
 
 /**
- * Verifies an ID Token: strict compact form, algorithm allow-list, signature with a key from the
- * issuer's JWKS (never from the token's own jku/x5u/jwk/x5c), then the OIDC claim rules.
- * Returns the sealed identity, or a failure with its reason.
+ * Verifies a compact JWS, and only that: size cap, strict pre-parse, algorithm allow-list, a key from
+ * the issuer's JWKS (never from the token's own jku/x5u/jwk/x5c), and the signature. Returns the
+ * payload's bytes unparsed; what they must say is the caller's business (`verifyIdToken`).
  */
-export async function verifyIdToken(
+export async function verifyJws(
   token: string,
-  config: GateConfig,
-  keys: KeyCache,
+  config: Pick<GateConfig, "maxTokenBytes" | "allowedAlgorithms">,
+  keys: KeySource,
   rt: Runtime,
-  login: LoginChecks = {},
-): Promise<Result<Verified, VerifyFailure>> {
+): Promise<Result<VerifiedJws, VerifyFailure>> {
   if (token.length > config.maxTokenBytes)
     return fail(unauthenticated("token_too_large", `${token.length} bytes`));
   const parsed = preparseCompactJws(token, config.allowedAlgorithms);
   if (!parsed.ok) return fail(unauthenticated(parsed.failure.reason, parsed.failure.detail));
-  const { alg, kid, payload } = parsed.value;
+  const { alg, kid, header, signature, signingInput, payloadBytes } = parsed.value;
 
   const match = await keys.keysFor(rt, kid, alg);
   if (!match.ok) return fail(withKid(match.failure, kid));
   const { tier } = match.value;
 
-  let lastReason = unauthenticated("bad_signature");
-  let signatureOk = false;
+  let failure = unauthenticated("bad_signature");
   for (const key of match.value.keys) {
+    let cryptoKey: CryptoKey;
     try {
-      await compactVerify(token, await cryptoKeyFor(key, alg), { algorithms: [alg] });
-      signatureOk = true;
-      break;
+      cryptoKey = await cryptoKeyFor(key, alg);
     } catch (error) {
-      lastReason = unauthenticated(reasonForJoseError(error));
+      failure = unauthenticated(reasonForJoseError(error), "the key cannot be imported for this alg");
+      continue;
     }
+    if (await verifySignature(alg, cryptoKey, signature, signingInput))
+      return ok({ header, alg, kid, tier, payloadBytes });
   }
-  if (!signatureOk) return fail({ ...lastReason, ...optionalKid(kid), tier });
+  return fail({ ...failure, ...optionalKid(kid), tier });
+}
+
+/**
+ * Verifies an ID Token: the JWS (`verifyJws`), then its payload parsed strictly (UTF-8, one JSON
+ * object, no repeated key), then the OIDC claim rules. Returns the sealed identity, or a failure with
+ * its reason.
+ */
+export async function verifyIdToken(
+  token: string,
+  config: GateConfig,
+  keys: KeySource,
+  rt: Runtime,
+  login: LoginChecks = {},
+): Promise<Result<Verified, VerifyFailure>> {
+  const jws = await verifyJws(token, config, keys, rt);
+  if (!jws.ok) return jws;
+  const { kid, tier } = jws.value;
+  const payload = parseStrictJsonObject(jws.value.payloadBytes);
+  if (!payload)
+    return fail({
+      ...unauthenticated("malformed", "payload is not a JSON object (or repeats a key)"),
+      ...optionalKid(kid),
+      tier,
+    });
 
   const checked = checkIdTokenClaims(
     payload,

@@ -1,0 +1,124 @@
+import { describe, it } from "vitest";
+import { CLIENT_ID, ISSUER, signToken, validClaims } from "../support/fake-issuer.ts";
+import { createHarness } from "../support/harness.ts";
+import { expectForwardedAs, expectRefused, headerFor, signRaw } from "./forge.ts";
+
+/** A signed payload text: the valid claims with `members` spliced in as raw JSON (e.g. `"exp":1e400`). */
+function claimsText(nowSeconds: number, omit: string[], members = ""): string {
+  const claims: Record<string, unknown> = { ...validClaims(nowSeconds) };
+  for (const name of omit) delete claims[name];
+  const text = JSON.stringify(claims);
+  return members ? `${text.slice(0, -1)},${members}}` : text;
+}
+
+describe("hostile claims, validly signed", () => {
+  it("refuses exp that is a string, negative, 1e400, null, far ahead, or missing", async () => {
+    const h = await createHarness();
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    const cases: [string, string][] = [
+      [`"exp":"${now + 600}"`, "claim_invalid:exp"],
+      [`"exp":-1`, "claim_invalid:exp"],
+      [`"exp":1e400`, "claim_invalid:exp"],
+      [`"exp":-1e400`, "claim_invalid:exp"],
+      [`"exp":null`, "claim_invalid:exp"],
+      [`"exp":[${now + 600}]`, "claim_invalid:exp"],
+      [`"exp":true`, "claim_invalid:exp"],
+      [`"exp":1e300`, "claim_invalid:exp"],
+      [`"exp":${now + 10 * 365 * 24 * 3600}`, "claim_invalid:exp"],
+      [`"exp":${now - 3600}`, "expired"],
+      ["", "claim_missing:exp"],
+    ];
+    for (const [member, reason] of cases) {
+      const token = await signRaw(key, headerFor(key), claimsText(now, ["exp"], member));
+      await expectRefused(h, h.bearer(token), reason);
+    }
+  });
+
+  it("refuses iat far in the future, as a string, or missing; and nbf in the future", async () => {
+    const h = await createHarness();
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    const cases: [string, string][] = [
+      [`"iat":${now + 3600}`, "claim_invalid:iat"],
+      [`"iat":${now + 10 * 365 * 24 * 3600}`, "claim_invalid:iat"],
+      [`"iat":"${now}"`, "claim_invalid:iat"],
+      [`"iat":1e400`, "claim_invalid:iat"],
+      ["", "claim_missing:iat"],
+    ];
+    for (const [member, reason] of cases) {
+      const token = await signRaw(key, headerFor(key), claimsText(now, ["iat"], member));
+      await expectRefused(h, h.bearer(token), reason);
+    }
+    const early = await signToken(key, validClaims(now, { nbf: now + 3600 }));
+    await expectRefused(h, h.bearer(early), "not_yet_valid");
+  });
+
+  it("refuses several audiences without azp, an untrusted extra audience, and a foreign azp (OIDC Core §3.1.3.7)", async () => {
+    const h = await createHarness({ vars: { OIDC_TRUSTED_AUDIENCES: "api.example" } });
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    const refused: [Record<string, unknown>, string][] = [
+      [{ aud: [CLIENT_ID, "api.example"] }, "claim_missing:azp"],
+      [{ aud: [CLIENT_ID, "elsewhere"], azp: CLIENT_ID }, "claim_mismatch:aud"],
+      [{ aud: [CLIENT_ID, "api.example"], azp: "api.example" }, "claim_mismatch:azp"],
+      [{ aud: ["api.example"] }, "claim_mismatch:aud"],
+      [{ aud: [] }, "claim_invalid:aud"],
+      [{ aud: [CLIENT_ID, 7] }, "claim_invalid:aud"],
+      [{ aud: `${CLIENT_ID} ` }, "claim_mismatch:aud"],
+      [{ aud: CLIENT_ID.toUpperCase() }, "claim_mismatch:aud"],
+    ];
+    for (const [overrides, reason] of refused)
+      await expectRefused(h, h.bearer(await signToken(key, validClaims(now, overrides))), reason);
+    await expectForwardedAs(
+      h,
+      h.bearer(await signToken(key, validClaims(now, { aud: [CLIENT_ID] }))),
+      "user-123",
+    );
+    await expectForwardedAs(
+      h,
+      h.bearer(await signToken(key, validClaims(now, { aud: [CLIENT_ID, "api.example"], azp: CLIENT_ID }))),
+      "user-123",
+    );
+  });
+
+  it("compares the issuer exactly: no trailing slash, no case folding, no look-alikes", async () => {
+    const h = await createHarness();
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    const lookAlikes = [
+      `${ISSUER}/`,
+      ISSUER.toUpperCase(),
+      "https://Issuer.test",
+      "HTTPS://issuer.test",
+      `${ISSUER}:443`,
+      `${ISSUER}/.`,
+      `${ISSUER}#`,
+      `${ISSUER}?`,
+      ` ${ISSUER}`,
+      "http://issuer.test",
+      "https://issuer.test.attacker.test",
+      "https://іssuer.test", // Cyrillic і
+    ];
+    for (const iss of lookAlikes)
+      await expectRefused(h, h.bearer(await signToken(key, validClaims(now, { iss }))), "claim_mismatch:iss");
+    await expectRefused(
+      h,
+      h.bearer(await signToken(key, validClaims(now, { iss: [ISSUER] }))),
+      "claim_mismatch:iss",
+    );
+  });
+
+  it("refuses a sub that is missing, empty, not a string, or longer than 255 characters", async () => {
+    const h = await createHarness();
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    await expectRefused(
+      h,
+      h.bearer(await signRaw(key, headerFor(key), claimsText(now, ["sub"]))),
+      "claim_missing:sub",
+    );
+    for (const sub of ["", 123, null, ["user-123"], "u".repeat(256)])
+      await expectRefused(h, h.bearer(await signToken(key, validClaims(now, { sub }))), "claim_invalid:sub");
+  });
+});
