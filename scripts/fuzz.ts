@@ -7,12 +7,15 @@
  *
  *   npm run fuzz -- --seconds 30 [--concurrency 8] [--seed 42]
  */
+
+import type { webcrypto } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { generateKeyPair, SignJWT } from "jose";
+import { Headers as MiniflareHeaders } from "miniflare";
 import { generateIssuerKeys, type IssuerKey, startIssuer, startOrigin } from "./fuzz/loopback.ts";
 import { nextCase, seededRandom, type TokenPool } from "./fuzz/mutations.ts";
 import { bump, judge, printReport, type Tally } from "./fuzz/report.ts";
@@ -33,7 +36,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 async function tokenPool(issuer: string, keys: readonly IssuerKey[]): Promise<TokenPool> {
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const sign = (key: { alg: string; kid: string; privateKey: CryptoKey }, sub: string) =>
+  const sign = (key: { alg: string; kid: string; privateKey: webcrypto.CryptoKey }, sub: string) =>
     new SignJWT({ sub, email: `${sub}@example.com`, groups: ["staff"] })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT" })
       .setIssuer(issuer)
@@ -111,7 +114,7 @@ async function main(): Promise<number> {
         const id = `fuzz-${n}`;
         const fuzzCase = nextCase(random, pool, n);
         tally.requestIds.set(id, fuzzCase);
-        const headers = new Headers([
+        const headers = new MiniflareHeaders([
           ["x-fuzz-id", id],
           ["cf-ray", id],
         ]);

@@ -1,3 +1,4 @@
+import type { webcrypto } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, type JWK } from "jose";
@@ -7,7 +8,7 @@ import { exportJWK, generateKeyPair, type JWK } from "jose";
 export interface IssuerKey {
   readonly alg: string;
   readonly kid: string;
-  readonly privateKey: CryptoKey;
+  readonly privateKey: webcrypto.CryptoKey;
   readonly publicJwk: JWK;
 }
 

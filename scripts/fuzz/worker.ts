@@ -62,7 +62,7 @@ export async function startWorker(
     bindings: bindings as Record<string, never>,
     host: "127.0.0.1",
     log: new Log(LogLevel.WARN),
-    handleRuntimeStdio: (stdout, stderr) => {
+    handleRuntimeStdio: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
       readJsonLines(stdout);
       readJsonLines(stderr);
     },
