@@ -25,11 +25,11 @@ const flag = v.union(
       v.string(),
       v.trim(),
       v.toLowerCase(),
-      v.picklist(["true", "false"], 'must be true or false (or the strings "true"/"false")'),
+      v.picklist(["true", "false"]),
       v.transform((text) => text === "true"),
     ),
   ],
-  "must be true or false",
+  'must be true or false (a TOML boolean, or the string "true" or "false")',
 );
 
 const fraction = v.pipe(
