@@ -1,6 +1,6 @@
 import type { ObserveSettings } from "../config/config.ts";
 import type { KeyTier } from "../jwks/key-cache.ts";
-import { redactLogValue } from "./redact.ts";
+import { maskEmail, redactLogValue } from "./redact.ts";
 
 /**
  * What became of a request. `login_*` and `logout` are for the browser flow's endpoints; the gate
@@ -52,15 +52,21 @@ export interface Decision {
   readonly verifyMs?: number;
 }
 
+/** Fields whose values are edge-auth's own codes, never text from a request or a token. */
+const CODE_FIELDS: ReadonlySet<string> = new Set(["outcome", "reason", "credential", "tier"]);
+
 /** The JSON object logged for a decision: `event: "decision"` and every field present, redacted. */
 export function decisionLine(
   decision: Decision,
   settings: Pick<ObserveSettings, "logEmails">,
 ): Record<string, unknown> {
   const line: Record<string, unknown> = { event: "decision" };
-  for (const [name, value] of Object.entries(decision)) {
+  for (const name in decision) {
+    const value = decision[name as keyof Decision];
     if (value === undefined) continue;
-    line[name] = typeof value === "string" ? redactLogValue(value, settings.logEmails) : value;
+    if (typeof value !== "string" || CODE_FIELDS.has(name)) line[name] = value;
+    else if (name === "email" && !settings.logEmails) line[name] = maskEmail(value);
+    else line[name] = redactLogValue(value, settings.logEmails);
   }
   return line;
 }

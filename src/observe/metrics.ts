@@ -109,5 +109,7 @@ function isDataset(binding: unknown): binding is AnalyticsEngineDataset {
 }
 
 function blob(value: string): string {
-  return redactLogValue(value, false).slice(0, MAX_BLOB_LENGTH);
+  return value.length > 24 || value.includes("@")
+    ? redactLogValue(value, false).slice(0, MAX_BLOB_LENGTH)
+    : value;
 }

@@ -112,6 +112,37 @@ describe("metrics in the AUTH_METRICS Analytics Engine dataset", () => {
     expect(h.logs.find((line) => line.event === "decision")).toMatchObject({ outcome: "forwarded" });
   });
 
+  it("counts a broken configuration as an error decision on every request", async () => {
+    const h = await createHarness({ vars: { AUTH_ROUTES: [{ pattern: "admin/*" }] } });
+    expect((await h.fetch("/anything")).status).toBe(500);
+    expect(h.metrics!.decisions()).toEqual([
+      expect.objectContaining({ outcome: "error", reason: "misconfigured", status: 500, route: "(none)" }),
+    ]);
+  });
+
+  it("records an unexpected exception as an error decision with the error's name, never its message", async () => {
+    const h = await createHarness();
+    h.origin.respond = () => {
+      throw new RangeError("connect to https://origin.test/private?token=abc failed");
+    };
+    const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
+    const res = await h.fetch("/private", h.bearer(token));
+    expect(res.status).toBe(500);
+    expect(res.headers.get("cache-control")).toBe("private, no-store");
+    expect(await res.text()).not.toContain("origin.test");
+    const line = h.logs.find((l) => l.event === "decision");
+    expect(line).toMatchObject({
+      outcome: "error",
+      reason: "internal_error",
+      detail: "RangeError",
+      status: 500,
+    });
+    expect(JSON.stringify(h.logs)).not.toContain("token=abc");
+    expect(h.metrics!.decisions()).toEqual([
+      expect.objectContaining({ outcome: "error", reason: "internal_error" }),
+    ]);
+  });
+
   it("keeps a data point within Analytics Engine's limits: one index, at most 20 blobs, short strings", () => {
     const point = decisionDataPoint({
       requestId: "r",
