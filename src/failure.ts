@@ -30,6 +30,8 @@ export type FailureReason =
   | `claim_invalid:${ClaimName}`
   | `claim_mismatch:${ClaimName}`
   | "forbidden_by_policy"
+  /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
+  | "revoked"
   | "jwks_unavailable"
   | "discovery_unavailable";
 

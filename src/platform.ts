@@ -1,3 +1,5 @@
+import type { MetricsSink } from "./observe/metrics.ts";
+
 /**
  * The one seam for side effects. Everything that reads the clock, goes to the network, draws random
  * bytes, touches KV, schedules background work or writes a log line gets it from here, so tests can
@@ -11,10 +13,12 @@ export interface Platform {
   log(line: Readonly<Record<string, unknown>>): void;
 }
 
-/** A platform plus the per-request bindings: KV and the request's `waitUntil`. */
+/** A platform plus the per-request bindings: KV, the request's `waitUntil`, and metrics when bound. */
 export interface Runtime extends Platform {
   readonly kv: KVNamespace;
   waitUntil(work: Promise<unknown>): void;
+  /** The `AUTH_METRICS` Analytics Engine dataset; absent or a no-op when not bound. */
+  readonly metrics?: MetricsSink;
 }
 
 export const workersPlatform: Platform = {

@@ -2,8 +2,10 @@ import { createApp } from "./app.ts";
 import { formatProblem, loadConfig } from "./config/load-config.ts";
 import type { IsolateState } from "./gate.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
+import { metricsSinkFor } from "./observe/metrics.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { misconfiguredResponse } from "./respond/failure-response.ts";
+import { RevocationCache } from "./revocation/revocation-cache.ts";
 
 type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
 type Compiled =
@@ -25,7 +27,14 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     if (known) return known;
     const loaded = loadConfig(env);
     const compiled: Compiled = loaded.ok
-      ? { ok: true, state: { config: loaded.value, keys: new KeyCache(loaded.value) } }
+      ? {
+          ok: true,
+          state: {
+            config: loaded.value,
+            keys: new KeyCache(loaded.value),
+            revocations: new RevocationCache(loaded.value),
+          },
+        }
       : { ok: false, problems: loaded.failure.map(formatProblem) };
     compiledByEnv.set(env, compiled);
     return compiled;
@@ -35,6 +44,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     ...platform,
     kv: overrides.kv ?? env.AUTH_KV,
     waitUntil: (work) => ctx.waitUntil(work),
+    metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
   });
 
   return {
@@ -42,7 +52,16 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
       const compiled = compile(env);
       if (!compiled.ok) {
         platform.log({ event: "misconfigured", problems: compiled.problems });
-        return misconfiguredResponse();
+        const response = misconfiguredResponse();
+        metricsSinkFor(env.AUTH_METRICS, platform.log).decision({
+          requestId: request.headers.get("cf-ray") ?? "",
+          route: "(none)",
+          outcome: "error",
+          status: response.status,
+          reason: "misconfigured",
+          durationMs: 0,
+        });
+        return response;
       }
       return app.fetch(request, { env, rt: runtime(env, ctx), state: compiled.state }, ctx);
     },

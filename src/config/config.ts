@@ -37,6 +37,24 @@ export interface KeyCacheSettings {
   readonly unknownKidCooldownSeconds: number;
 }
 
+/** Decision logs and timing headers (docs/operations.md). */
+export interface ObserveSettings {
+  /** Fraction (0–1) of allowed decisions (forwarded, public) that are logged; refusals always are. */
+  readonly logSampleRate: number;
+  /** Full email addresses in log lines; otherwise they are masked to `***@domain`. */
+  readonly logEmails: boolean;
+  /** Add a `Server-Timing` header with key lookup and verification times. */
+  readonly serverTiming: boolean;
+}
+
+/** Emergency revocation: one document per issuer in KV, cached in isolate memory. */
+export interface RevocationSettings {
+  /** After this, the cached document is refreshed in the background. */
+  readonly cacheSeconds: number;
+  /** After this, a request waits for KV rather than trust the cached document. */
+  readonly maxStaleSeconds: number;
+}
+
 /** The validated configuration, compiled once per isolate. */
 export interface GateConfig {
   readonly issuer: string;
@@ -57,4 +75,6 @@ export interface GateConfig {
   readonly realm: string;
   readonly keyCache: KeyCacheSettings;
   readonly unavailableRetryAfterSeconds: number;
+  readonly observe: ObserveSettings;
+  readonly revocation: RevocationSettings;
 }

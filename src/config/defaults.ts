@@ -33,6 +33,13 @@ export const DEFAULTS = {
   jwksMaxResponseBytes: 512 * 1024,
   unknownKidCooldownSeconds: 30,
   unavailableRetryAfterSeconds: 30,
+  // Operations: decision logs, Server-Timing, emergency revocation (docs/operations.md).
+  logSampleRate: 1,
+  logEmails: false,
+  serverTiming: false,
+  revocationCacheSeconds: 10,
+  /** A revocation document older than this is never used without waiting for KV first. */
+  revocationMaxStaleSeconds: 60,
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

@@ -81,6 +81,15 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
     unavailableRetryAfterSeconds: DEFAULTS.unavailableRetryAfterSeconds,
+    observe: {
+      logSampleRate: raw.LOG_SAMPLE_RATE ?? DEFAULTS.logSampleRate,
+      logEmails: raw.LOG_EMAILS ?? DEFAULTS.logEmails,
+      serverTiming: raw.SERVER_TIMING ?? DEFAULTS.serverTiming,
+    },
+    revocation: {
+      cacheSeconds: raw.REVOCATION_CACHE_SECONDS ?? DEFAULTS.revocationCacheSeconds,
+      maxStaleSeconds: DEFAULTS.revocationMaxStaleSeconds,
+    },
   });
 }
 

@@ -18,6 +18,32 @@ export const wholeNumber = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+const flag = v.union(
+  [
+    v.boolean(),
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.toLowerCase(),
+      v.picklist(["true", "false"]),
+      v.transform((text) => text === "true"),
+    ),
+  ],
+  'must be true or false (a TOML boolean, or the string "true" or "false")',
+);
+
+const fraction = v.pipe(
+  v.union(
+    [
+      v.number(),
+      v.pipe(v.string(), v.trim(), v.regex(/^\d+(\.\d+)?$/, "must be a number"), v.transform(Number)),
+    ],
+    "must be a number between 0 and 1",
+  ),
+  v.minValue(0, "must be at least 0"),
+  v.maxValue(1, "must be at most 1"),
+);
+
 const stringList = v.union(
   [
     v.array(nonEmptyString, "must be a list of strings"),
@@ -125,6 +151,10 @@ export const envSchema = v.looseObject({
   JWKS_MAX_STALE_SECONDS: v.optional(wholeNumber(0, 30 * 24 * 3600)),
   JWKS_FETCH_TIMEOUT_MS: v.optional(wholeNumber(100, 30_000)),
   UNKNOWN_KID_COOLDOWN_SECONDS: v.optional(wholeNumber(1, 3600)),
+  LOG_SAMPLE_RATE: v.optional(fraction),
+  LOG_EMAILS: v.optional(flag),
+  SERVER_TIMING: v.optional(flag),
+  REVOCATION_CACHE_SECONDS: v.optional(wholeNumber(1, 60)),
 });
 
 export type RawEnv = v.InferOutput<typeof envSchema>;

@@ -1,4 +1,8 @@
+import type { MetricsSink } from "../observe/metrics.ts";
 import type { Platform } from "../platform.ts";
+
+/** Why a fetch failed, as a class an operator can count (the `problem` says the rest). */
+export type FetchFailureKind = "http_status" | "too_large" | "not_json" | "timeout" | "network";
 
 export type FetchOutcome =
   | {
@@ -7,7 +11,12 @@ export type FetchOutcome =
       readonly maxAgeSeconds: number | undefined;
       readonly status: number;
     }
-  | { readonly ok: false; readonly problem: string; readonly status?: number };
+  | {
+      readonly ok: false;
+      readonly kind: FetchFailureKind;
+      readonly problem: string;
+      readonly status?: number;
+    };
 
 export interface FetchLimits {
   readonly timeoutMs: number;
@@ -16,13 +25,28 @@ export interface FetchLimits {
 
 /**
  * GETs a provider document (discovery or JWKS) and judges only the transport: 200, no redirect
- * followed, within the timeout and the size cap, JSON. Never throws.
+ * followed, within the timeout and the size cap, JSON. Never throws. Each fetch is counted in the
+ * runtime's metrics when it has them (docs/operations.md, "provider fetches").
  */
 export async function fetchProviderJson(
-  platform: Platform,
+  platform: Platform & { readonly metrics?: MetricsSink },
   url: string,
   limits: FetchLimits,
 ): Promise<FetchOutcome> {
+  const startedAt = platform.now();
+  const outcome = await fetchOnce(platform, url, limits);
+  const path = url.split(/[?#]/, 1)[0] ?? "";
+  platform.metrics?.providerFetch({
+    url: path,
+    document: path.endsWith("/.well-known/openid-configuration") ? "discovery" : "jwks",
+    outcome: outcome.ok ? "ok" : outcome.kind,
+    ...(outcome.status === undefined ? {} : { status: outcome.status }),
+    durationMs: platform.now() - startedAt,
+  });
+  return outcome;
+}
+
+async function fetchOnce(platform: Platform, url: string, limits: FetchLimits): Promise<FetchOutcome> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
   try {
@@ -35,30 +59,37 @@ export async function fetchProviderJson(
     );
     if (response.status !== 200) {
       await response.body?.cancel();
-      return { ok: false, problem: `status ${response.status}`, status: response.status };
+      return {
+        ok: false,
+        kind: "http_status",
+        problem: `status ${response.status}`,
+        status: response.status,
+      };
     }
     const declared = Number(response.headers.get("content-length") ?? "0");
     if (declared > limits.maxBytes) {
       await response.body?.cancel();
-      return { ok: false, problem: `body of ${declared} bytes exceeds ${limits.maxBytes}`, status: 200 };
+      return {
+        ok: false,
+        kind: "too_large",
+        problem: `body of ${declared} bytes exceeds ${limits.maxBytes}`,
+        status: 200,
+      };
     }
     const text = await readCapped(response, limits.maxBytes);
     if (text === undefined)
-      return { ok: false, problem: `body exceeds ${limits.maxBytes} bytes`, status: 200 };
+      return { ok: false, kind: "too_large", problem: `body exceeds ${limits.maxBytes} bytes`, status: 200 };
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      return { ok: false, problem: "body is not JSON", status: 200 };
+      return { ok: false, kind: "not_json", problem: "body is not JSON", status: 200 };
     }
     return { ok: true, body, maxAgeSeconds: parseMaxAge(response.headers.get("cache-control")), status: 200 };
   } catch (error) {
-    return {
-      ok: false,
-      problem: controller.signal.aborted
-        ? `timed out after ${limits.timeoutMs} ms`
-        : `network error: ${describe(error)}`,
-    };
+    return controller.signal.aborted
+      ? { ok: false, kind: "timeout", problem: `timed out after ${limits.timeoutMs} ms` }
+      : { ok: false, kind: "network", problem: `network error: ${describe(error)}` };
   } finally {
     clearTimeout(timer);
   }

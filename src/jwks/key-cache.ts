@@ -1,5 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import { type Failure, unavailable } from "../failure.ts";
+import type { KeyHealth, KeyHealthSource } from "../health/key-health.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { type DiscoveryDocument, judgeDiscovery } from "./discovery.ts";
@@ -25,10 +26,11 @@ interface Cached<T> {
  * The issuer's discovery document and key set, held in isolate memory. One instance per isolate and
  * issuer; it keeps values, never in-flight promises.
  */
-export class KeyCache {
+export class KeyCache implements KeyHealthSource {
   #discovery: Cached<DiscoveryDocument> | undefined;
   #keys: Cached<KeySet> | undefined;
   #lastForcedRefreshAt = Number.NEGATIVE_INFINITY;
+  #lastFetch: KeyHealth["lastFetch"];
 
   constructor(private readonly config: GateConfig) {}
 
@@ -37,9 +39,11 @@ export class KeyCache {
     if (this.#discovery && !this.#isExpired(this.#discovery, now)) return ok(this.#discovery.value);
     const url = `${this.config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
     const fetched = await fetchProviderJson(rt, url, this.#limits());
+    const judged = fetched.ok ? judgeDiscovery(fetched.body, this.config.issuer) : undefined;
+    this.#noteFetch(rt, "discovery", fetched, judged?.ok);
     if (!fetched.ok) return this.#unavailable("discovery_unavailable", fetched.problem);
-    const judged = judgeDiscovery(fetched.body, this.config.issuer);
-    if (!judged.ok) return this.#unavailable("discovery_unavailable", judged.problem);
+    if (judged === undefined || !judged.ok)
+      return this.#unavailable("discovery_unavailable", judged?.problem ?? "not judged");
     this.#discovery = {
       value: judged.value,
       fetchedAt: now,
@@ -76,6 +80,45 @@ export class KeyCache {
     return ok({ keys: found, tier, ageSeconds: Math.max(0, (rt.now() - entry.fetchedAt) / 1000) });
   }
 
+  /** Loads the key set when this isolate has none or an expired one (for the health endpoint). */
+  async prepare(rt: Runtime): Promise<void> {
+    if (!this.#keys || this.#isExpired(this.#keys, rt.now())) await this.#loadKeys(rt);
+  }
+
+  /** The key set's state for the health endpoint. This cache serves no stale keys: fresh or nothing. */
+  health(nowMs: number): KeyHealth {
+    const entry = this.#keys;
+    const keySet = entry && {
+      tier: this.#isExpired(entry, nowMs) ? ("expired" as const) : ("memory" as const),
+      source: "provider" as const,
+      fetchedAtMs: entry.fetchedAt,
+      ageSeconds: Math.max(0, Math.floor((nowMs - entry.fetchedAt) / 1000)),
+      maxAgeSeconds: entry.maxAgeSeconds,
+      kids: entry.value.keys.map((key) => key.kid ?? "(none)"),
+    };
+    return {
+      issuer: this.config.issuer,
+      ...(keySet ? { keySet } : {}),
+      ...(this.#lastFetch ? { lastFetch: this.#lastFetch } : {}),
+      usable: keySet !== undefined && keySet.tier !== "expired" && keySet.kids.length > 0,
+    };
+  }
+
+  #noteFetch(
+    rt: Runtime,
+    document: "discovery" | "jwks",
+    fetched: Awaited<ReturnType<typeof fetchProviderJson>>,
+    accepted: boolean | undefined,
+  ): void {
+    const outcome = fetched.ok ? (accepted ? "ok" : "invalid") : fetched.kind;
+    this.#lastFetch = {
+      document,
+      outcome,
+      ...(fetched.status === undefined ? {} : { status: fetched.status }),
+      atMs: rt.now(),
+    };
+  }
+
   #select(kid: string | undefined, alg: string): VerificationKey[] {
     const set = this.#keys?.value;
     if (!set) return [];
@@ -90,8 +133,9 @@ export class KeyCache {
     const discovery = await this.discovery(rt);
     if (!discovery.ok) return discovery;
     const fetched = await fetchProviderJson(rt, discovery.value.jwks_uri, this.#limits());
+    const ingested = fetched.ok ? await ingestJwks(fetched.body) : undefined;
+    this.#noteFetch(rt, "jwks", fetched, ingested !== undefined && ingested !== null);
     if (!fetched.ok) return this.#unavailable("jwks_unavailable", fetched.problem);
-    const ingested = await ingestJwks(fetched.body);
     if (!ingested) return this.#unavailable("jwks_unavailable", "response is not a JWKS");
     if (ingested.dropped.length > 0)
       rt.log({ event: "jwks_keys_dropped", issuer: this.config.issuer, dropped: ingested.dropped });

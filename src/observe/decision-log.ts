@@ -1,19 +1,72 @@
+import type { ObserveSettings } from "../config/config.ts";
 import type { KeyTier } from "../jwks/key-cache.ts";
+import { maskEmail, redactLogValue } from "./redact.ts";
 
-/** One line per decision. Never a token, cookie or secret: only these fields exist. */
+/**
+ * What became of a request. `login_*` and `logout` are for the browser flow's endpoints; the gate
+ * itself decides `forwarded`, `public` or `refused`; `error` is a bug or a broken configuration.
+ */
+export type DecisionOutcome =
+  | "forwarded"
+  | "public"
+  | "refused"
+  | "error"
+  | "login_started"
+  | "login_completed"
+  | "login_failed"
+  | "logout";
+
+/** Which credential the request carried: it tells API clients (bearer) from browsers (session). */
+export type CredentialKind = "bearer" | "session" | "none";
+
+/** One decision. Never a token, cookie or secret: only these fields exist, and strings are redacted. */
 export interface Decision {
+  /** `cf-ray` when Cloudflare sent one, so a log line can be matched to the dashboard's request. */
   readonly requestId: string;
+  /** `index:pattern` of the route rule that matched, or `(default)`. */
   readonly route: string;
-  readonly outcome: "forwarded" | "public" | "refused" | "error";
+  readonly outcome: DecisionOutcome;
   readonly status: number;
+  /** A reason code from failure.ts (`expired`, `claim_mismatch:aud`, …); absent when allowed. */
   readonly reason?: string;
+  /** Log-only detail of the reason (`expired 45s ago`). */
+  readonly detail?: string;
+  readonly credential?: CredentialKind;
   readonly issuer?: string;
   readonly kid?: string;
+  /** Where the verification key came from: memory, KV, the provider, or a stale copy. */
   readonly tier?: KeyTier;
+  /** Age of the key set that served the request. */
+  readonly keyAgeSeconds?: number;
+  /** The verified subject (masked when it is an email address and LOG_EMAILS is off). */
   readonly sub?: string;
+  /** The verified email: `***@domain` unless LOG_EMAILS is on. */
+  readonly email?: string;
+  /** The Cloudflare data centre that ran the request (`request.cf.colo`). */
+  readonly colo?: string;
+  /** The whole request, the origin's time included. */
   readonly durationMs: number;
+  /** Time spent deciding, before the origin was called: edge-auth's own latency. */
+  readonly authMs?: number;
+  readonly keyLookupMs?: number;
+  readonly verifyMs?: number;
 }
 
-export function decisionLine(decision: Decision): Record<string, unknown> {
-  return { event: "decision", ...decision };
+/** Fields whose values are edge-auth's own codes, never text from a request or a token. */
+const CODE_FIELDS: ReadonlySet<string> = new Set(["outcome", "reason", "credential", "tier"]);
+
+/** The JSON object logged for a decision: `event: "decision"` and every field present, redacted. */
+export function decisionLine(
+  decision: Decision,
+  settings: Pick<ObserveSettings, "logEmails">,
+): Record<string, unknown> {
+  const line: Record<string, unknown> = { event: "decision" };
+  for (const name in decision) {
+    const value = decision[name as keyof Decision];
+    if (value === undefined) continue;
+    if (typeof value !== "string" || CODE_FIELDS.has(name)) line[name] = value;
+    else if (name === "email" && !settings.logEmails) line[name] = maskEmail(value);
+    else line[name] = redactLogValue(value, settings.logEmails);
+  }
+  return line;
 }

@@ -1,6 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
+import { revocationKey } from "../../src/revocation/revocation-document.ts";
 import { createWorker } from "../../src/worker.ts";
+import { FakeDataset } from "./fake-dataset.ts";
 import { CLIENT_ID, FakeIssuer, ISSUER, makeSigningKey } from "./fake-issuer.ts";
 
 export const ORIGIN = "https://origin.test";
@@ -16,6 +18,8 @@ export interface HarnessOptions {
   readonly vars?: Record<string, unknown>;
   readonly issuer?: FakeIssuer;
   readonly nowMs?: number;
+  /** The `AUTH_METRICS` binding: a recording fake by default, `false` for none (unbound). */
+  readonly metrics?: FakeDataset | false;
 }
 
 /**
@@ -28,6 +32,11 @@ export async function createHarness(options: HarnessOptions = {}) {
   const originCalls: OriginCall[] = [];
   const logs: Record<string, unknown>[] = [];
   const outbound: string[] = [];
+  /** Hooks on the origin: run when it is called (e.g. advance the clock), or replace its answer. */
+  const origin = {
+    beforeAnswer: undefined as (() => void) | undefined,
+    respond: undefined as (() => Response) | undefined,
+  };
   const worker = createWorker({
     now: () => clock.nowMs,
     log: (line) => logs.push({ ...line }),
@@ -42,19 +51,27 @@ export async function createHarness(options: HarnessOptions = {}) {
           headers: request.headers,
           body: await request.text(),
         });
+        origin.beforeAnswer?.();
+        if (origin.respond) return origin.respond();
         return new Response("from origin", { status: 200, headers: { "x-origin": "yes" } });
       }
       throw new TypeError(`unexpected outbound fetch to ${request.url}`);
     },
   });
+  const kv = countingKv(workerEnv.AUTH_KV);
+  const metrics = options.metrics === undefined ? new FakeDataset() : options.metrics;
   const env = {
-    AUTH_KV: workerEnv.AUTH_KV,
+    AUTH_KV: kv.namespace,
+    ...(metrics ? { AUTH_METRICS: metrics } : {}),
     OIDC_ISSUER: ISSUER,
     OIDC_CLIENT_ID: CLIENT_ID,
     ORIGIN_URL: ORIGIN,
     AUTH_ROUTES: [{ pattern: "/public/*", access: "public" }, { pattern: "*" }],
     ...options.vars,
   };
+  // KV outlives a test within a file: start every harness without revocations.
+  await workerEnv.AUTH_KV.delete(revocationKey(String(env.OIDC_ISSUER)));
+  kv.reads.length = 0;
   const fetch = async (path: string, init?: RequestInit): Promise<Response> => {
     const ctx = createExecutionContext();
     const response = await worker.fetch(new Request(`https://site.test${path}`, init), env, ctx);
@@ -70,8 +87,13 @@ export async function createHarness(options: HarnessOptions = {}) {
     issuer,
     clock,
     originCalls,
+    origin,
     logs,
     outbound,
+    /** Keys of every KV read the worker made. */
+    kvReads: kv.reads,
+    kvFaults: kv.faults,
+    metrics: metrics || undefined,
     fetch,
     bearer,
     nowSeconds: () => Math.floor(clock.nowMs / 1000),
@@ -79,3 +101,32 @@ export async function createHarness(options: HarnessOptions = {}) {
 }
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** The real KV namespace, with every read's key recorded (to show what a request costs in KV). */
+function countingKv(real: KVNamespace): { namespace: KVNamespace; reads: string[]; faults: KvFaults } {
+  const reads: string[] = [];
+  const faults: KvFaults = { failReads: false };
+  const read = (key: string) => {
+    reads.push(key);
+    if (faults.failReads) throw new Error("KV GET failed: 500 Internal Server Error");
+  };
+  const namespace = {
+    get: async (key: string, options?: unknown) => {
+      read(key);
+      return real.get(key, options as "text");
+    },
+    getWithMetadata: async (key: string, options?: unknown) => {
+      read(key);
+      return real.getWithMetadata(key, options as "text");
+    },
+    put: real.put.bind(real),
+    delete: real.delete.bind(real),
+    list: real.list.bind(real),
+  } as unknown as KVNamespace;
+  return { namespace, reads, faults };
+}
+
+/** Faults a test can inject into the worker's KV (reads only: writes go to the real namespace). */
+export interface KvFaults {
+  failReads: boolean;
+}

@@ -1,0 +1,107 @@
+import type { GateConfig } from "../config/config.ts";
+import type { Runtime } from "../platform.ts";
+import { NO_STORE } from "../respond/failure-response.ts";
+import type { RevocationCache } from "../revocation/revocation-cache.ts";
+import { configFingerprint } from "./config-fingerprint.ts";
+import type { KeyHealth, KeyHealthSource } from "./key-health.ts";
+
+/** `ok`: every issuer has fresh keys and its last fetch worked; `degraded`: usable, but not both. */
+export type HealthStatus = "ok" | "degraded" | "unavailable";
+
+export interface HealthSources {
+  readonly config: GateConfig;
+  readonly keys: readonly KeyHealthSource[];
+  readonly revocations: RevocationCache;
+}
+
+/**
+ * The health document: per issuer the key set's tier, age and kids and the last fetch's outcome,
+ * the revocation document's state and the configuration's fingerprint. No secret, no token, no user.
+ * `unavailable` (HTTP 503) when an issuer has no usable keys: its tokens cannot be verified.
+ */
+export async function buildHealthDocument(
+  rt: Runtime,
+  sources: HealthSources,
+): Promise<{ status: HealthStatus; document: Record<string, unknown> }> {
+  // A cold isolate loads what a request would load, so the answer reflects what requests get now.
+  await Promise.all([...sources.keys.map((source) => source.prepare(rt)), sources.revocations.current(rt)]);
+  const now = rt.now();
+  const issuers = sources.keys.map((source) => source.health(now));
+  const healthy = (issuer: KeyHealth) =>
+    issuer.keySet?.tier === "memory" && (issuer.lastFetch?.outcome ?? "ok") === "ok";
+  const status: HealthStatus = issuers.some((issuer) => !issuer.usable)
+    ? "unavailable"
+    : issuers.every(healthy)
+      ? "ok"
+      : "degraded";
+  const revocations = sources.revocations.health(now);
+  return {
+    status,
+    document: {
+      status,
+      time: new Date(now).toISOString(),
+      config: {
+        fingerprint: await configFingerprint(sources.config),
+        issuer: sources.config.issuer,
+        clientId: sources.config.clientId,
+        routeRules: sources.config.routes.length,
+      },
+      issuers: issuers.map(renderIssuer),
+      revocations: {
+        loaded: revocations.loaded,
+        entries: revocations.entries,
+        ...(revocations.ageSeconds === undefined ? {} : { ageSeconds: revocations.ageSeconds }),
+        ...(revocations.lastLoad
+          ? {
+              lastLoad: {
+                outcome: revocations.lastLoad.outcome,
+                at: new Date(revocations.lastLoad.atMs).toISOString(),
+              },
+            }
+          : {}),
+      },
+    },
+  };
+}
+
+function renderIssuer(health: KeyHealth): Record<string, unknown> {
+  const { keySet, lastFetch } = health;
+  return {
+    issuer: health.issuer,
+    usable: health.usable,
+    keys: keySet
+      ? {
+          tier: keySet.tier,
+          source: keySet.source,
+          ageSeconds: keySet.ageSeconds,
+          maxAgeSeconds: keySet.maxAgeSeconds,
+          kidCount: keySet.kids.length,
+          kids: keySet.kids,
+          fetchedAt: new Date(keySet.fetchedAtMs).toISOString(),
+        }
+      : null,
+    lastFetch: lastFetch
+      ? {
+          document: lastFetch.document,
+          outcome: lastFetch.outcome,
+          ...(lastFetch.status === undefined ? {} : { status: lastFetch.status }),
+          at: new Date(lastFetch.atMs).toISOString(),
+        }
+      : null,
+  };
+}
+
+/** `GET /auth/health`: 200 while every issuer's tokens can be verified, 503 when one's cannot. */
+export async function respondWithHealth(rt: Runtime, sources: HealthSources): Promise<Response> {
+  const { status, document } = await buildHealthDocument(rt, sources);
+  return new Response(`${JSON.stringify(document, null, 2)}\n`, {
+    status: status === "unavailable" ? 503 : 200,
+    headers: {
+      "cache-control": NO_STORE,
+      "content-type": "application/json; charset=utf-8",
+      ...(status === "unavailable"
+        ? { "retry-after": String(sources.config.unavailableRetryAfterSeconds) }
+        : {}),
+    },
+  });
+}

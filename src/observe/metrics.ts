@@ -1,0 +1,115 @@
+import type { Decision } from "./decision-log.ts";
+import { redactLogValue } from "./redact.ts";
+
+/** Which provider document a fetch was for. */
+export type ProviderDocument = "discovery" | "jwks";
+
+/** How a provider fetch ended: `ok`, a transport failure class, or `invalid` (fetched but refused). */
+export type ProviderFetchOutcome =
+  | "ok"
+  | "http_status"
+  | "too_large"
+  | "not_json"
+  | "timeout"
+  | "network"
+  | "invalid";
+
+export interface ProviderFetch {
+  /** Origin and path only (provider URLs are public; the query is dropped). */
+  readonly url: string;
+  readonly document: ProviderDocument;
+  readonly outcome: ProviderFetchOutcome;
+  readonly status?: number;
+  readonly durationMs: number;
+}
+
+/** Where decisions and provider fetches are counted. Never throws, never blocks the request. */
+export interface MetricsSink {
+  decision(decision: Decision): void;
+  providerFetch(fetch: ProviderFetch): void;
+}
+
+export const NO_METRICS: MetricsSink = { decision() {}, providerFetch() {} };
+
+/**
+ * The data point layout in the Analytics Engine dataset (docs/operations.md queries these columns).
+ * `index1` is the event kind, so ABR sampling of the many decisions never thins out the rare fetches.
+ */
+export const DATA_POINT_LAYOUT = {
+  decision: {
+    blobs: ["event", "outcome", "reason", "route", "issuer", "kid", "tier", "credential", "colo"],
+    doubles: ["authMs", "status", "keyAgeSeconds", "keyLookupMs", "verifyMs", "durationMs"],
+  },
+  provider_fetch: {
+    blobs: ["event", "outcome", "document", "url"],
+    doubles: ["durationMs", "status"],
+  },
+} as const;
+
+const MAX_BLOB_LENGTH = 256;
+
+export function decisionDataPoint(d: Decision): AnalyticsEngineDataPoint {
+  return {
+    indexes: ["decision"],
+    blobs: [
+      "decision",
+      d.outcome,
+      d.reason ?? "",
+      d.route,
+      d.issuer ?? "",
+      d.kid ?? "",
+      d.tier ?? "",
+      d.credential ?? "",
+      d.colo ?? "",
+    ].map(blob),
+    doubles: [
+      d.authMs ?? d.durationMs,
+      d.status,
+      d.keyAgeSeconds ?? 0,
+      d.keyLookupMs ?? 0,
+      d.verifyMs ?? 0,
+      d.durationMs,
+    ],
+  };
+}
+
+export function providerFetchDataPoint(f: ProviderFetch): AnalyticsEngineDataPoint {
+  return {
+    indexes: ["provider_fetch"],
+    blobs: ["provider_fetch", f.outcome, f.document, f.url].map(blob),
+    doubles: [f.durationMs, f.status ?? 0],
+  };
+}
+
+/**
+ * A sink over the `AUTH_METRICS` binding (a Workers Analytics Engine dataset); a no-op when the
+ * binding is absent. A failing write is logged, never thrown.
+ */
+export function metricsSinkFor(binding: unknown, log: (line: Record<string, unknown>) => void): MetricsSink {
+  if (!isDataset(binding)) return NO_METRICS;
+  const write = (point: AnalyticsEngineDataPoint) => {
+    try {
+      binding.writeDataPoint(point);
+    } catch (error) {
+      log({ event: "metrics_write_failed", error: error instanceof Error ? error.name : "unknown" });
+    }
+  };
+  return {
+    decision: (decision) => write(decisionDataPoint(decision)),
+    providerFetch: (fetch) => write(providerFetchDataPoint(fetch)),
+  };
+}
+
+function isDataset(binding: unknown): binding is AnalyticsEngineDataset {
+  return (
+    typeof binding === "object" &&
+    binding !== null &&
+    typeof (binding as { writeDataPoint?: unknown }).writeDataPoint === "function"
+  );
+}
+
+function blob(value: string): string {
+  return value.length > 24 || value.includes("@")
+    ? redactLogValue(value, false).slice(0, MAX_BLOB_LENGTH)
+    : value;
+}

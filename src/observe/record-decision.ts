@@ -1,0 +1,25 @@
+import type { ObserveSettings } from "../config/config.ts";
+import type { Runtime } from "../platform.ts";
+import { type Decision, decisionLine } from "./decision-log.ts";
+
+/**
+ * Records one decision: a data point in `AUTH_METRICS` (every decision, unsampled here) and a JSON
+ * log line. Refusals and errors are always logged; allowed requests (`forwarded`, `public`) are
+ * logged with probability `LOG_SAMPLE_RATE`, and their lines carry `sampleRate` so counts can be
+ * scaled. Never throws.
+ */
+export function recordDecision(rt: Runtime, settings: ObserveSettings, decision: Decision): void {
+  rt.metrics?.decision(decision);
+  const allowed = decision.outcome === "forwarded" || decision.outcome === "public";
+  const rate = allowed ? settings.logSampleRate : 1;
+  if (rate < 1 && !drawn(rt, rate)) return;
+  const line = decisionLine(decision, settings);
+  if (rate < 1) line.sampleRate = rate;
+  rt.log(line);
+}
+
+function drawn(rt: Runtime, rate: number): boolean {
+  if (rate <= 0) return false;
+  const [a = 0, b = 0, c = 0] = rt.randomBytes(3);
+  return (a * 65536 + b * 256 + c) / 16777216 < rate;
+}

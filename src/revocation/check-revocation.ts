@@ -1,0 +1,77 @@
+import { type Failure, unauthenticated } from "../failure.ts";
+import type { KeyLookup } from "../observe/key-probe.ts";
+import { fail, ok } from "../result.ts";
+import type { RevocationDocument, RevocationEntry, RevocationType } from "./revocation-document.ts";
+
+/** An issuer's revocations compiled for O(1) checks, with the time they were read from KV. */
+export interface RevocationList {
+  readonly loadedAtMs: number;
+  readonly size: number;
+  readonly entries: ReadonlyMap<string, RevocationEntry>;
+}
+
+export const NO_REVOCATIONS: RevocationList = { loadedAtMs: 0, size: 0, entries: new Map() };
+
+/** What a token or a session says about itself that an operator may have revoked. */
+export interface RevocationSubject {
+  readonly sub?: string;
+  readonly sid?: string;
+  readonly kid?: string;
+  /** `iat` of the token, or when the session was created (seconds). */
+  readonly issuedAt?: number;
+}
+
+export function compileRevocations(document: RevocationDocument, loadedAtMs: number): RevocationList {
+  const entries = new Map<string, RevocationEntry>();
+  for (const entry of document.entries) entries.set(entryKey(entry.type, entry.value), entry);
+  return { loadedAtMs, size: entries.size, entries };
+}
+
+/** The live entry that revokes this token or session, if any (an expired entry revokes nothing). */
+export function findRevocation(
+  list: RevocationList,
+  subject: RevocationSubject,
+  nowSeconds: number,
+): RevocationEntry | undefined {
+  if (list.size === 0) return undefined;
+  for (const type of ["kid", "sid", "sub"] as const) {
+    const value = subject[type];
+    if (value === undefined) continue;
+    const entry = list.entries.get(entryKey(type, value));
+    if (!entry || entry.expiresAt <= nowSeconds) continue;
+    if (entry.issuedBefore !== undefined && (subject.issuedAt ?? 0) >= entry.issuedBefore) continue;
+    return entry;
+  }
+  return undefined;
+}
+
+/** The failure a revoked credential gets: 401 like any credential that no longer counts. */
+export function revokedFailure(entry: RevocationEntry): Failure {
+  return unauthenticated("revoked", `revoked by a ${entry.type} entry`);
+}
+
+/**
+ * Wraps a key lookup so that a revoked signing key is never used: a token naming a revoked `kid` is
+ * refused as `revoked`, and a token without a `kid` cannot be verified with a revoked key either.
+ */
+export function withoutRevokedKeys(keys: KeyLookup, list: RevocationList, nowSeconds: number): KeyLookup {
+  if (list.size === 0) return keys;
+  return {
+    async keysFor(rt, kid, alg) {
+      const named = kid === undefined ? undefined : findRevocation(list, { kid }, nowSeconds);
+      if (named) return fail(revokedFailure(named));
+      const match = await keys.keysFor(rt, kid, alg);
+      if (!match.ok) return match;
+      const usable = match.value.keys.filter(
+        (key) => key.kid === undefined || !findRevocation(list, { kid: key.kid }, nowSeconds),
+      );
+      if (usable.length === match.value.keys.length) return match;
+      if (usable.length === 0) return fail(unauthenticated("revoked", "every matching key is revoked"));
+      return ok({ ...match.value, keys: usable });
+    },
+  };
+}
+
+function entryKey(type: RevocationType, value: string): string {
+  return `${type}\u0000${value}`;
+}
