@@ -18,6 +18,20 @@ export const wholeNumber = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+const flag = v.union(
+  [
+    v.boolean(),
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.toLowerCase(),
+      v.picklist(["true", "false"], "must be true or false"),
+      v.transform((text) => text === "true"),
+    ),
+  ],
+  "must be true or false",
+);
+
 const stringList = v.union(
   [
     v.array(nonEmptyString, "must be a list of strings"),
@@ -120,11 +134,14 @@ export const envSchema = v.looseObject({
       v.regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/, "must be printable ASCII without quotes or backslashes"),
     ),
   ),
-  JWKS_MIN_MAX_AGE_SECONDS: v.optional(wholeNumber(0, 7 * 24 * 3600)),
+  JWKS_MIN_MAX_AGE_SECONDS: v.optional(wholeNumber(60, 7 * 24 * 3600)),
   JWKS_MAX_MAX_AGE_SECONDS: v.optional(wholeNumber(60, 7 * 24 * 3600)),
   JWKS_MAX_STALE_SECONDS: v.optional(wholeNumber(0, 30 * 24 * 3600)),
   JWKS_FETCH_TIMEOUT_MS: v.optional(wholeNumber(100, 30_000)),
   UNKNOWN_KID_COOLDOWN_SECONDS: v.optional(wholeNumber(1, 3600)),
+  UNKNOWN_KID_SHARED_COOLDOWN: v.optional(flag),
+  JWKS_FAILURE_BACKOFF_SECONDS: v.optional(wholeNumber(1, 3600)),
+  JWKS_REFRESH_AHEAD_SECONDS: v.optional(wholeNumber(0, 24 * 3600)),
 });
 
 export type RawEnv = v.InferOutput<typeof envSchema>;

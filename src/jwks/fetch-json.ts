@@ -16,7 +16,8 @@ export interface FetchLimits {
 
 /**
  * GETs a provider document (discovery or JWKS) and judges only the transport: 200, no redirect
- * followed, within the timeout and the size cap, JSON. Never throws.
+ * followed, within the timeout (for the headers and the body together) and the size cap, JSON.
+ * Never throws.
  */
 export async function fetchProviderJson(
   platform: Platform,
@@ -24,25 +25,35 @@ export async function fetchProviderJson(
   limits: FetchLimits,
 ): Promise<FetchOutcome> {
   const controller = new AbortController();
+  // The deadline is raced as well as signalled: a body that trickles in, or a fetch that ignores the
+  // signal, still ends at the deadline.
+  const deadline = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(new Error("deadline")));
+  });
+  deadline.catch(() => {});
   const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
+  let response: Response | undefined;
   try {
-    const response = await platform.fetch(
-      new Request(url, {
-        headers: { accept: "application/json" },
-        redirect: "manual",
-        signal: controller.signal,
-      }),
-    );
+    response = await Promise.race([
+      platform.fetch(
+        new Request(url, {
+          headers: { accept: "application/json" },
+          redirect: "manual",
+          signal: controller.signal,
+        }),
+      ),
+      deadline,
+    ]);
     if (response.status !== 200) {
-      await response.body?.cancel();
+      cancelQuietly(response);
       return { ok: false, problem: `status ${response.status}`, status: response.status };
     }
     const declared = Number(response.headers.get("content-length") ?? "0");
     if (declared > limits.maxBytes) {
-      await response.body?.cancel();
+      cancelQuietly(response);
       return { ok: false, problem: `body of ${declared} bytes exceeds ${limits.maxBytes}`, status: 200 };
     }
-    const text = await readCapped(response, limits.maxBytes);
+    const text = await readCapped(response, limits.maxBytes, deadline);
     if (text === undefined)
       return { ok: false, problem: `body exceeds ${limits.maxBytes} bytes`, status: 200 };
     let body: unknown;
@@ -53,6 +64,7 @@ export async function fetchProviderJson(
     }
     return { ok: true, body, maxAgeSeconds: parseMaxAge(response.headers.get("cache-control")), status: 200 };
   } catch (error) {
+    if (response) cancelQuietly(response);
     return {
       ok: false,
       problem: controller.signal.aborted
@@ -64,20 +76,33 @@ export async function fetchProviderJson(
   }
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+function cancelQuietly(response: Response): void {
+  if (response.body && !response.bodyUsed) response.body.cancel().catch(() => {});
+}
+
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  deadline: Promise<never>,
+): Promise<string | undefined> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw error;
   }
   const bytes = new Uint8Array(total);
   let offset = 0;

@@ -1,12 +1,31 @@
 import type { GateConfig } from "../config/config.ts";
-import { type Failure, unavailable } from "../failure.ts";
+import type { Failure } from "../failure.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
-import { type DiscoveryDocument, judgeDiscovery } from "./discovery.ts";
-import { fetchProviderJson } from "./fetch-json.ts";
-import { ingestJwks, type KeySet, keyFitsAlgorithm, type VerificationKey } from "./key-set.ts";
+import type { DiscoveryDocument } from "./discovery.ts";
+import {
+  DocumentCache,
+  type DocumentSnapshot,
+  type Entry,
+  type RefreshOutcome,
+  type RefreshPlan,
+  type Tier,
+} from "./document-cache.ts";
+import type { FetchLimits } from "./fetch-json.ts";
+import { ageSeconds, freshForMs } from "./freshness.ts";
+import { type DroppedKey, type KeySet, keyFitsAlgorithm, type VerificationKey } from "./key-set.ts";
+import { KV_RECORD_VERSION, kidRefreshKey, readKidRefreshRecord, writeRecord } from "./kv-store.ts";
+import {
+  type Fetched,
+  type FetchProblem,
+  fetchDiscovery,
+  fetchKeySet,
+  reviveDiscovery,
+  reviveKeySet,
+} from "./refresh.ts";
 
-export type KeyTier = "memory" | "kv" | "provider" | "stale";
+/** Where the keys for a request came from: fresh memory, KV, the provider, or memory past its max-age. */
+export type KeyTier = Tier;
 
 export interface KeyMatch {
   /** Keys that may have signed the token: the one with its kid, or every key that fits alg. */
@@ -15,114 +34,268 @@ export interface KeyMatch {
   readonly ageSeconds: number;
 }
 
-interface Cached<T> {
-  readonly value: T;
-  readonly fetchedAt: number;
-  readonly maxAgeSeconds: number;
+/** What a health endpoint can show about the keys of one issuer. */
+export interface KeyCacheSnapshot {
+  readonly issuer: string;
+  readonly discovery: DocumentSnapshot;
+  readonly jwks: DocumentSnapshot & { readonly kidCount?: number };
+  readonly unknownKidCooldownSeconds: number;
 }
 
+/** What a scheduled refresh did for each document. */
+export interface RefreshReport {
+  readonly discovery: RefreshResult;
+  readonly jwks: RefreshResult;
+}
+
+export type RefreshResult =
+  | { readonly outcome: "refreshed" | "current" }
+  | { readonly outcome: "failed"; readonly reason: string; readonly problem?: string };
+
 /**
- * The issuer's discovery document and key set, held in isolate memory. One instance per isolate and
- * issuer; it keeps values, never in-flight promises.
+ * The issuer's discovery document and key set, cached in isolate memory (parsed, with imported
+ * CryptoKeys), then KV (shared by every isolate and location), then fetched from the provider.
+ * One instance per isolate and configuration.
  */
 export class KeyCache {
-  #discovery: Cached<DiscoveryDocument> | undefined;
-  #keys: Cached<KeySet> | undefined;
+  readonly #config: GateConfig;
+  readonly #discovery: DocumentCache<DiscoveryDocument>;
+  readonly #jwks: DocumentCache<KeySet>;
   #lastForcedRefreshAt = Number.NEGATIVE_INFINITY;
+  #loggedDrops = "";
 
-  constructor(private readonly config: GateConfig) {}
+  constructor(config: GateConfig) {
+    this.#config = config;
+    const { issuer, keyCache: settings } = config;
+    const limits: FetchLimits = { timeoutMs: settings.fetchTimeoutMs, maxBytes: settings.maxResponseBytes };
+    const policy = {
+      issuer,
+      minMaxAgeSeconds: settings.minMaxAgeSeconds,
+      maxMaxAgeSeconds: settings.maxMaxAgeSeconds,
+      maxStaleSeconds: settings.maxStaleSeconds,
+      failureBackoffSeconds: settings.failureBackoffSeconds,
+      kvTimeoutMs: settings.kvTimeoutMs,
+      // A JWKS refresh may read KV twice, fetch discovery and fetch the JWKS.
+      refreshDeadlineMs: 2 * settings.fetchTimeoutMs + 3 * settings.kvTimeoutMs,
+    };
+    this.#discovery = new DocumentCache(
+      {
+        kind: "discovery",
+        fetch: (rt) => fetchDiscovery(rt, issuer, limits),
+        revive: async (stored) => reviveDiscovery(stored, issuer),
+      },
+      policy,
+    );
+    this.#jwks = new DocumentCache(
+      { kind: "jwks", fetch: (rt) => this.#fetchKeySet(rt, limits), revive: reviveKeySet },
+      policy,
+    );
+  }
 
+  /** The issuer's discovery document (OIDC Discovery §3), or a 503 failure when none can be had. */
   async discovery(rt: Runtime): Promise<Result<DiscoveryDocument, Failure>> {
-    const now = rt.now();
-    if (this.#discovery && !this.#isExpired(this.#discovery, now)) return ok(this.#discovery.value);
-    const url = `${this.config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-    const fetched = await fetchProviderJson(rt, url, this.#limits());
-    if (!fetched.ok) return this.#unavailable("discovery_unavailable", fetched.problem);
-    const judged = judgeDiscovery(fetched.body, this.config.issuer);
-    if (!judged.ok) return this.#unavailable("discovery_unavailable", judged.problem);
-    this.#discovery = {
-      value: judged.value,
-      fetchedAt: now,
-      maxAgeSeconds: this.#clamp(fetched.maxAgeSeconds),
-    };
-    return ok(judged.value);
+    const read = await this.#discovery.read(rt);
+    return read.ok ? ok(read.value.entry.value) : read;
   }
 
-  /** Finds the keys for a token's `kid` and `alg`; an unknown kid forces one refresh per cooldown. */
+  /**
+   * Finds the keys for a token's `kid` and `alg`. A kid the set does not have (or, without a kid, no
+   * key for alg) forces one refresh per cooldown, shared by the concurrent requests of the isolate;
+   * still unknown after it → `unknown_kid` (401). When the keys cannot be had → 503, never 401.
+   */
   async keysFor(rt: Runtime, kid: string | undefined, alg: string): Promise<Result<KeyMatch, Failure>> {
-    let tier: KeyTier = "memory";
-    if (!this.#keys || this.#isExpired(this.#keys, rt.now())) {
-      const loaded = await this.#loadKeys(rt);
-      if (!loaded.ok) return loaded;
-      tier = "provider";
-    }
-    let found = this.#select(kid, alg);
-    const cooldownMs = this.config.keyCache.unknownKidCooldownSeconds * 1000;
-    if (found.length === 0 && tier === "memory" && rt.now() - this.#lastForcedRefreshAt >= cooldownMs) {
-      this.#lastForcedRefreshAt = rt.now();
-      const loaded = await this.#loadKeys(rt);
-      if (loaded.ok) {
-        tier = "provider";
-        found = this.#select(kid, alg);
-      }
-    }
-    if (found.length === 0)
-      return fail({
-        kind: "unauthenticated",
-        reason: "unknown_kid",
-        detail: `no key for kid ${JSON.stringify(kid ?? null)} and ${alg}`,
-      });
-    const entry = this.#keys as Cached<KeySet>;
-    return ok({ keys: found, tier, ageSeconds: Math.max(0, (rt.now() - entry.fetchedAt) / 1000) });
+    const read = await this.#jwks.read(rt);
+    if (!read.ok) return read;
+    const { entry, tier } = read.value;
+    const found = selectKeys(entry.value, kid, alg);
+    if (found.length > 0) return ok(this.#match(found, tier, entry, rt));
+
+    const refreshed = await this.#forceRefresh(rt, (set) => selectKeys(set, kid, alg).length > 0, kid);
+    const after = this.#jwks.entry ?? entry;
+    const again = selectKeys(after.value, kid, alg);
+    if (again.length > 0) return ok(this.#match(again, this.#tierAfter(after, entry, tier, rt), after, rt));
+    if (!refreshed.ok) return fail(refreshed.failure);
+    return fail({
+      kind: "unauthenticated",
+      reason: "unknown_kid",
+      detail: `no key for kid ${JSON.stringify(kid === undefined ? null : kid.slice(0, 64))} and ${alg}`,
+    });
   }
 
-  #select(kid: string | undefined, alg: string): VerificationKey[] {
-    const set = this.#keys?.value;
-    if (!set) return [];
-    if (kid !== undefined) {
-      const key = set.byKid.get(kid);
-      return key && keyFitsAlgorithm(key, alg) ? [key] : [];
-    }
-    return set.keys.filter((key) => keyFitsAlgorithm(key, alg));
+  /**
+   * For a token without a kid whose signature no candidate key verified: one forced refresh (same
+   * cooldown as an unknown kid), then the keys for alg that were not tried yet (often none).
+   */
+  async keysAfterSignatureMiss(
+    rt: Runtime,
+    alg: string,
+    tried: readonly VerificationKey[],
+  ): Promise<Result<KeyMatch, Failure>> {
+    const triedKeys = new Set(tried.map(keyMaterial));
+    const untried = (set: KeySet) =>
+      set.keys.filter((key) => keyFitsAlgorithm(key, alg) && !triedKeys.has(keyMaterial(key)));
+    const before = this.#jwks.entry;
+    const refreshed = await this.#forceRefresh(rt, (set) => untried(set).length > 0, undefined);
+    const after = this.#jwks.entry;
+    if (!after) return fail(refreshed.ok ? unknownKid(alg) : refreshed.failure);
+    const keys = untried(after.value);
+    if (keys.length === 0 && !refreshed.ok) return fail(refreshed.failure);
+    return ok(this.#match(keys, this.#tierAfter(after, before, "memory", rt), after, rt));
   }
 
-  async #loadKeys(rt: Runtime): Promise<Result<true, Failure>> {
-    const discovery = await this.discovery(rt);
-    if (!discovery.ok) return discovery;
-    const fetched = await fetchProviderJson(rt, discovery.value.jwks_uri, this.#limits());
-    if (!fetched.ok) return this.#unavailable("jwks_unavailable", fetched.problem);
-    const ingested = await ingestJwks(fetched.body);
-    if (!ingested) return this.#unavailable("jwks_unavailable", "response is not a JWKS");
-    if (ingested.dropped.length > 0)
-      rt.log({ event: "jwks_keys_dropped", issuer: this.config.issuer, dropped: ingested.dropped });
-    this.#keys = {
-      value: ingested.keySet,
-      fetchedAt: rt.now(),
-      maxAgeSeconds: this.#clamp(fetched.maxAgeSeconds),
-    };
-    return ok(true);
+  /**
+   * For the cron trigger: refreshes the discovery document and the key set when they would go stale
+   * within `refreshAheadSeconds` (KV first: another isolate may have done it), so that in steady
+   * state no request waits for the provider.
+   */
+  async refresh(rt: Runtime): Promise<RefreshReport> {
+    const aheadMs = this.#config.keyCache.refreshAheadSeconds * 1000;
+    const plan = <T>(): RefreshPlan<T> => ({
+      trigger: "cron",
+      satisfied: (entry, nowMs) => entry !== undefined && freshForMs(entry, nowMs) > aheadMs,
+    });
+    const discovery = summarize(await this.#discovery.refresh(rt, plan()));
+    const jwks = summarize(await this.#jwks.refresh(rt, plan()));
+    return { discovery, jwks };
   }
 
-  #unavailable(
-    reason: "discovery_unavailable" | "jwks_unavailable",
-    problem: string,
-  ): { ok: false; failure: Failure } {
-    return fail(unavailable(reason, this.config.unavailableRetryAfterSeconds, problem));
-  }
-
-  #isExpired(entry: Cached<unknown>, now: number): boolean {
-    return now - entry.fetchedAt >= entry.maxAgeSeconds * 1000;
-  }
-
-  #clamp(maxAgeSeconds: number | undefined): number {
-    const { minMaxAgeSeconds, maxMaxAgeSeconds } = this.config.keyCache;
-    return Math.min(maxMaxAgeSeconds, Math.max(minMaxAgeSeconds, maxAgeSeconds ?? minMaxAgeSeconds));
-  }
-
-  #limits() {
+  /** Per issuer: each document's source, age, freshness and last fetch; the key count. */
+  snapshot(nowMs: number): KeyCacheSnapshot {
+    const keys = this.#jwks.entry;
+    const cooldownEndsAt = this.#lastForcedRefreshAt + this.#config.keyCache.unknownKidCooldownSeconds * 1000;
     return {
-      timeoutMs: this.config.keyCache.fetchTimeoutMs,
-      maxBytes: this.config.keyCache.maxResponseBytes,
+      issuer: this.#config.issuer,
+      discovery: this.#discovery.snapshot(nowMs),
+      jwks: {
+        ...this.#jwks.snapshot(nowMs),
+        ...(keys ? { kidCount: keys.value.byKid.size } : {}),
+      },
+      unknownKidCooldownSeconds: Math.max(0, Math.ceil((cooldownEndsAt - nowMs) / 1000)),
     };
   }
+
+  /**
+   * The forced refresh for a key the set lacks. Concurrent requests of the isolate share one: the
+   * first stamps the cooldown and starts it synchronously (so no other request can slip in between),
+   * the others see it running and wait for it (bounded by the refresh deadline), then look again.
+   * Inside the cooldown no fetch is made at all; the answer is then 401 unless the provider is
+   * currently failing (503: the kid may be a rotation we cannot see).
+   */
+  async #forceRefresh(
+    rt: Runtime,
+    wants: (set: KeySet) => boolean,
+    kid: string | undefined,
+  ): Promise<RefreshOutcome> {
+    await this.#jwks.waitForRunning(rt);
+    const current = this.#jwks.entry;
+    if (current && wants(current.value)) return { ok: true, askedProvider: false };
+    const settings = this.#config.keyCache;
+    if (rt.now() - this.#lastForcedRefreshAt < settings.unknownKidCooldownSeconds * 1000) {
+      const running = await this.#jwks.waitForRunning(rt);
+      if (running && !running.ok) return running;
+      const failure = this.#jwks.backoffFailure(rt.now());
+      return failure ? { ok: false, failure, askedProvider: false } : { ok: true, askedProvider: false };
+    }
+    this.#lastForcedRefreshAt = rt.now();
+    return this.#jwks.refresh(rt, {
+      trigger: "unknown_kid",
+      satisfied: (entry) => entry !== undefined && wants(entry.value),
+      ...(settings.unknownKidSharedCooldown
+        ? {
+            mayAskProvider: (rt2: Runtime) => this.#sharedCooldownAllows(rt2, kid),
+            afterFetch: (rt2: Runtime, entry: Entry<KeySet>) => this.#stampSharedCooldown(rt2, entry),
+          }
+        : {}),
+    });
+  }
+
+  /**
+   * The cooldown shared by the isolates of a location through KV: if another isolate asked the
+   * provider within the cooldown and the kid was not there, do not ask again. If the kid was there,
+   * this isolate's copy of the set is behind (KV propagation), so it does ask.
+   */
+  async #sharedCooldownAllows(rt: Runtime, kid: string | undefined): Promise<boolean> {
+    const settings = this.#config.keyCache;
+    const stamp = await readKidRefreshRecord(rt, this.#config.issuer, settings.kvTimeoutMs);
+    if (!stamp || rt.now() - stamp.at >= settings.unknownKidCooldownSeconds * 1000) return true;
+    if (kid !== undefined && stamp.kids.includes(kid)) return true;
+    rt.log({
+      event: "key_refresh_skipped",
+      issuer: this.#config.issuer,
+      reason: "shared_cooldown",
+      ageSeconds: Math.floor((rt.now() - stamp.at) / 1000),
+    });
+    return false;
+  }
+
+  #stampSharedCooldown(rt: Runtime, entry: Entry<KeySet>): void {
+    const { issuer, keyCache } = this.#config;
+    rt.waitUntil(
+      writeRecord(
+        rt,
+        kidRefreshKey(issuer),
+        {
+          version: KV_RECORD_VERSION,
+          kind: "kid-refresh",
+          issuer,
+          at: entry.fetchedAt,
+          kids: [...entry.value.byKid.keys()],
+        },
+        keyCache.unknownKidCooldownSeconds,
+      ),
+    );
+  }
+
+  async #fetchKeySet(rt: Runtime, limits: FetchLimits): Promise<Result<Fetched<KeySet>, FetchProblem>> {
+    const discovery = await this.#discovery.read(rt);
+    if (!discovery.ok)
+      return fail({ reason: "discovery_unavailable", detail: discovery.failure.detail ?? "unavailable" });
+    const fetched = await fetchKeySet(rt, discovery.value.entry.value.jwks_uri, limits);
+    this.#logDropsOnce(rt, fetched.ok ? fetched.value.dropped : (fetched.failure.dropped ?? []));
+    return fetched;
+  }
+
+  /** The dropped keys and why, once per distinct set of drops (not at every refresh). */
+  #logDropsOnce(rt: Runtime, dropped: readonly DroppedKey[]): void {
+    const signature = JSON.stringify(dropped);
+    if (dropped.length === 0 || signature === this.#loggedDrops) return;
+    this.#loggedDrops = signature;
+    rt.log({ event: "jwks_keys_dropped", issuer: this.#config.issuer, dropped });
+  }
+
+  #tierAfter(after: Entry<KeySet>, before: Entry<KeySet> | undefined, tier: KeyTier, rt: Runtime): KeyTier {
+    if (after === before) return tier;
+    return this.#jwks.freshness(after, rt.now()) === "fresh" ? after.source : "stale";
+  }
+
+  #match(keys: readonly VerificationKey[], tier: KeyTier, entry: Entry<KeySet>, rt: Runtime): KeyMatch {
+    return { keys, tier, ageSeconds: ageSeconds(entry, rt.now()) };
+  }
+}
+
+function selectKeys(set: KeySet, kid: string | undefined, alg: string): VerificationKey[] {
+  if (kid !== undefined) {
+    const key = set.byKid.get(kid);
+    return key && keyFitsAlgorithm(key, alg) ? [key] : [];
+  }
+  return set.keys.filter((key) => keyFitsAlgorithm(key, alg));
+}
+
+/** Two keys are the same key when their public material is. */
+function keyMaterial(key: VerificationKey): string {
+  const { kty, crv, n, e, x, y } = key.jwk;
+  return JSON.stringify([kty, crv, n, e, x, y]);
+}
+
+function unknownKid(alg: string): Failure {
+  return { kind: "unauthenticated", reason: "unknown_kid", detail: `no key for ${alg}` };
+}
+
+function summarize(outcome: RefreshOutcome): RefreshResult {
+  if (outcome.ok) return { outcome: outcome.askedProvider ? "refreshed" : "current" };
+  return {
+    outcome: "failed",
+    reason: outcome.failure.reason,
+    ...(outcome.failure.detail === undefined ? {} : { problem: outcome.failure.detail }),
+  };
 }

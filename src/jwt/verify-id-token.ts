@@ -3,7 +3,7 @@ import type { GateConfig } from "../config/config.ts";
 import { type Failure, unauthenticated } from "../failure.ts";
 import { sealVerifiedIdentity, type VerifiedIdentity } from "../identity.ts";
 import type { KeyCache, KeyTier } from "../jwks/key-cache.ts";
-import { cryptoKeyFor } from "../jwks/key-set.ts";
+import { cryptoKeyFor, type VerificationKey } from "../jwks/key-set.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { checkIdTokenClaims } from "./claims.ts";
@@ -49,18 +49,15 @@ export async function verifyIdToken(
   if (!match.ok) return fail(withKid(match.failure, kid));
   const { tier } = match.value;
 
-  let lastReason = unauthenticated("bad_signature");
-  let signatureOk = false;
-  for (const key of match.value.keys) {
-    try {
-      await compactVerify(token, await cryptoKeyFor(key, alg), { algorithms: [alg] });
-      signatureOk = true;
-      break;
-    } catch (error) {
-      lastReason = unauthenticated(reasonForJoseError(error));
-    }
+  let verdict = await verifyWithAny(token, alg, match.value.keys);
+  if (!verdict.ok && kid === undefined) {
+    // Without a kid, a key the set lacks shows only as a failed signature: one forced refresh (the
+    // unknown-kid cooldown applies), then the keys not tried yet.
+    const retry = await keys.keysAfterSignatureMiss(rt, alg, match.value.keys);
+    if (!retry.ok) return fail(retry.failure);
+    if (retry.value.keys.length > 0) verdict = await verifyWithAny(token, alg, retry.value.keys);
   }
-  if (!signatureOk) return fail({ ...lastReason, ...optionalKid(kid), tier });
+  if (!verdict.ok) return fail({ ...verdict.failure, ...optionalKid(kid), tier });
 
   const checked = checkIdTokenClaims(
     payload,
@@ -81,6 +78,23 @@ export async function verifyIdToken(
       tier,
     });
   return ok({ identity: sealVerifiedIdentity(payload, config.groupsClaim), kid, tier });
+}
+
+async function verifyWithAny(
+  token: string,
+  alg: string,
+  candidates: readonly VerificationKey[],
+): Promise<Result<true, Failure>> {
+  let failure = unauthenticated("bad_signature");
+  for (const key of candidates) {
+    try {
+      await compactVerify(token, await cryptoKeyFor(key, alg), { algorithms: [alg] });
+      return ok(true);
+    } catch (error) {
+      failure = unauthenticated(reasonForJoseError(error));
+    }
+  }
+  return fail(failure);
 }
 
 function optionalKid(kid: string | undefined): { kid?: string } {
