@@ -1,108 +1,43 @@
 import { type Failure, unavailable } from "../failure.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
+import { type DocumentSnapshot, type FetchAttempt, snapshotDocument } from "./document-snapshot.ts";
+import type {
+  DocumentPolicy,
+  DocumentSource,
+  Entry,
+  RefreshOutcome,
+  RefreshPlan,
+  Served,
+  Tier,
+} from "./document-types.ts";
+import { clampMaxAgeSeconds, type Dated, type Freshness, judgeFreshness } from "./freshness.ts";
+import { InFlightRefresh } from "./in-flight.ts";
 import {
-  ageSeconds,
-  clampMaxAgeSeconds,
-  type Dated,
-  type Freshness,
-  judgeFreshness,
-  type MaxAgeBounds,
-} from "./freshness.ts";
-import {
-  type DocumentKind,
+  type DocumentRecord,
   documentKey,
   KV_RECORD_VERSION,
   readDocumentRecord,
-  writeRecord,
+  writeDocumentRecord,
 } from "./kv-store.ts";
-import type { Fetched, FetchProblem } from "./refresh.ts";
-
-/** A judged document in isolate memory, with where it came from and when it was fetched. */
-export interface Entry<T> extends Dated {
-  readonly value: T;
-  readonly source: "kv" | "provider";
-  /** Which refresh of this isolate installed it; with fetchedAt it decides which of two is newer. */
-  readonly generation: number;
-}
-
-/** How to get one kind of document from the provider, and how to trust it again when it comes from KV. */
-export interface DocumentSource<T> {
-  readonly kind: DocumentKind;
-  fetch(rt: Runtime): Promise<Result<Fetched<T>, FetchProblem>>;
-  revive(stored: unknown): Promise<T | undefined>;
-}
-
-export interface DocumentPolicy extends MaxAgeBounds {
-  readonly issuer: string;
-  readonly maxStaleSeconds: number;
-  readonly failureBackoffSeconds: number;
-  readonly kvTimeoutMs: number;
-  /** The longest a refresh may take; past it, waiters give up and a new refresh may start. */
-  readonly refreshDeadlineMs: number;
-}
-
-export type Trigger = "cold" | "expired" | "stale" | "unknown_kid" | "cron";
-
-/** What one refresh is for: it looks into KV first and asks the provider only when KV did not satisfy it. */
-export interface RefreshPlan<T> {
-  readonly trigger: Trigger;
-  satisfied(entry: Entry<T> | undefined, nowMs: number): boolean;
-  /** A last word before the provider is asked; false skips the fetch (the outcome stays ok). */
-  mayAskProvider?(rt: Runtime): Promise<boolean>;
-  /** Called when the provider's answer was installed. */
-  afterFetch?(rt: Runtime, entry: Entry<T>): void;
-}
-
-export type RefreshOutcome =
-  | { readonly ok: true; readonly askedProvider: boolean }
-  | { readonly ok: false; readonly failure: Failure; readonly askedProvider: boolean };
-
-export type Tier = "memory" | "kv" | "provider" | "stale";
-
-export interface Served<T> {
-  readonly entry: Entry<T>;
-  readonly tier: Tier;
-}
-
-export interface DocumentSnapshot {
-  readonly source?: "kv" | "provider";
-  readonly fetchedAt?: string;
-  readonly ageSeconds?: number;
-  readonly maxAgeSeconds?: number;
-  readonly freshness?: Freshness;
-  readonly refreshing: boolean;
-  readonly lastFetch?: { readonly at: string; readonly ok: boolean; readonly problem?: string };
-}
-
-interface InFlight {
-  readonly promise: Promise<RefreshOutcome>;
-  readonly startedAt: number;
-}
-
-interface Attempt {
-  readonly at: number;
-  readonly ok: boolean;
-  readonly problem?: string;
-}
 
 /**
- * One provider document (the discovery document or the JWKS) cached in three tiers: isolate memory,
- * then KV, then the provider. Memory holds values only. While a refresh runs, its promise is kept so
- * that concurrent requests of this isolate wait for it instead of fetching again; a waiter never
- * waits past `refreshDeadlineMs` (on Workers, I/O started by one request may never complete for
- * another, e.g. when the first client disconnects), and a refresh older than that is abandoned.
+ * One provider document (the discovery document or the JWKS) cached in three tiers: isolate memory
+ * (values only), then KV, then the provider. At most one refresh runs per isolate at a time; the
+ * requests that need one meanwhile join it (see InFlightRefresh for why that cannot hang them).
  */
 export class DocumentCache<T> {
   #entry: Entry<T> | undefined;
   #generation = 0;
-  #inFlight: InFlight | undefined;
-  #lastAttempt: Attempt | undefined;
+  #lastAttempt: FetchAttempt | undefined;
+  readonly #inFlight: InFlightRefresh<RefreshOutcome>;
 
   constructor(
     private readonly source: DocumentSource<T>,
     private readonly policy: DocumentPolicy,
-  ) {}
+  ) {
+    this.#inFlight = new InFlightRefresh(policy.refreshDeadlineMs);
+  }
 
   get entry(): Entry<T> | undefined {
     return this.#entry;
@@ -119,84 +54,63 @@ export class DocumentCache<T> {
    */
   async read(rt: Runtime): Promise<Result<Served<T>, Failure>> {
     const before = this.#entry;
-    if (before) {
-      const freshness = this.freshness(before, rt.now());
-      if (freshness === "fresh") return ok({ entry: before, tier: "memory" });
-      if (freshness === "stale") {
-        this.#refreshBehind(rt);
-        return ok({ entry: before, tier: "stale" });
-      }
-    }
+    if (before && this.freshness(before, rt.now()) !== "expired")
+      return ok(this.#serve(rt, before, "memory"));
     const outcome = await this.refresh(rt, {
       trigger: before ? "expired" : "cold",
       satisfied: (entry, nowMs) => entry !== undefined && this.freshness(entry, nowMs) !== "expired",
     });
     const after = this.#entry;
-    const freshness = after ? this.freshness(after, rt.now()) : "expired";
-    if (!after || freshness === "expired")
+    if (!after || this.freshness(after, rt.now()) === "expired")
       return fail(outcome.ok ? this.#unavailable("no usable document", 1) : outcome.failure);
-    if (freshness === "stale") {
-      this.#refreshBehind(rt);
-      return ok({ entry: after, tier: "stale" });
-    }
-    return ok({ entry: after, tier: after === before ? "memory" : after.source });
+    return ok(this.#serve(rt, after, after === before ? "memory" : after.source));
   }
 
   /** Runs `plan`, or joins the refresh already running in this isolate. Never rejects. */
   refresh(rt: Runtime, plan: RefreshPlan<T>): Promise<RefreshOutcome> {
-    const now = rt.now();
-    const running = this.#running(now);
-    if (running) return this.#wait(running);
-    const generation = ++this.#generation;
-    const promise = this.#run(rt, plan, generation);
-    const inFlight: InFlight = { promise, startedAt: now };
-    this.#inFlight = inFlight;
-    void promise.then(() => {
-      if (this.#inFlight === inFlight) this.#inFlight = undefined;
-    });
-    return promise;
+    const running = this.#inFlight.running(rt.now());
+    if (running) return this.#join(running);
+    return this.#inFlight.start(rt.now(), this.#run(rt, plan, ++this.#generation));
   }
 
   /** Waits (bounded) for the refresh running in this isolate, if any. */
   async waitForRunning(rt: Runtime): Promise<RefreshOutcome | undefined> {
-    const running = this.#running(rt.now());
-    return running ? this.#wait(running) : undefined;
+    const running = this.#inFlight.running(rt.now());
+    return running ? this.#join(running) : undefined;
   }
 
   /** While the isolate backs off after a failed fetch: the failure a request should get (503). */
   backoffFailure(nowMs: number): Failure | undefined {
-    const remainingMs = this.#backoffRemainingMs(nowMs);
+    const attempt = this.#lastAttempt;
+    if (!attempt || attempt.ok) return undefined;
+    const remainingMs = attempt.at + this.policy.failureBackoffSeconds * 1000 - nowMs;
     if (remainingMs <= 0) return undefined;
     return this.#unavailable(
-      `backing off after a failed fetch: ${this.#lastAttempt?.problem ?? "unknown"}`,
+      `backing off after a failed fetch: ${attempt.problem}`,
       Math.ceil(remainingMs / 1000),
     );
   }
 
   snapshot(nowMs: number): DocumentSnapshot {
     const entry = this.#entry;
-    const attempt = this.#lastAttempt;
-    return {
-      ...(entry
-        ? {
-            source: entry.source,
-            fetchedAt: new Date(entry.fetchedAt).toISOString(),
-            ageSeconds: Math.floor(ageSeconds(entry, nowMs)),
-            maxAgeSeconds: entry.maxAgeSeconds,
-            freshness: this.freshness(entry, nowMs),
-          }
-        : {}),
-      refreshing: this.#running(nowMs) !== undefined,
-      ...(attempt
-        ? {
-            lastFetch: {
-              at: new Date(attempt.at).toISOString(),
-              ok: attempt.ok,
-              ...(attempt.problem === undefined ? {} : { problem: attempt.problem }),
-            },
-          }
-        : {}),
-    };
+    const freshness = entry && this.freshness(entry, nowMs);
+    const refreshing = this.#inFlight.running(nowMs) !== undefined;
+    return snapshotDocument(entry, freshness, this.#lastAttempt, refreshing, nowMs);
+  }
+
+  /** Serves a usable entry; a stale one also starts a refresh behind the response. */
+  #serve(rt: Runtime, entry: Entry<T>, tier: Tier): Served<T> {
+    const now = rt.now();
+    if (this.freshness(entry, now) === "fresh") return { entry, tier };
+    // Once per isolate at a time, and not while backing off after a failure.
+    if (!this.#inFlight.running(now) && !this.backoffFailure(now))
+      rt.waitUntil(
+        this.refresh(rt, {
+          trigger: "stale",
+          satisfied: (current, nowMs) => current !== undefined && this.freshness(current, nowMs) === "fresh",
+        }),
+      );
+    return { entry, tier: "stale" };
   }
 
   async #run(rt: Runtime, plan: RefreshPlan<T>, generation: number): Promise<RefreshOutcome> {
@@ -228,48 +142,44 @@ export class DocumentCache<T> {
       });
       return;
     }
-    this.#install({
-      value,
-      fetchedAt: record.fetchedAt,
-      maxAgeSeconds: clampMaxAgeSeconds(record.maxAgeSeconds, this.policy),
-      source: "kv",
-      generation,
-    });
+    const maxAgeSeconds = clampMaxAgeSeconds(record.maxAgeSeconds, this.policy);
+    this.#install({ value, fetchedAt: record.fetchedAt, maxAgeSeconds, source: "kv", generation });
   }
 
   async #fetch(rt: Runtime, plan: RefreshPlan<T>, generation: number): Promise<RefreshOutcome> {
     const { kind } = this.source;
+    const { issuer, maxStaleSeconds, kvTimeoutMs } = this.policy;
     const fetchedAt = rt.now();
     const fetched = await this.source.fetch(rt);
-    const finishedAt = rt.now();
-    const logged = { event: "key_fetch", document: kind, issuer: this.policy.issuer, trigger: plan.trigger };
+    const logged = { event: "key_fetch", document: kind, issuer, trigger: plan.trigger };
     if (!fetched.ok) {
-      this.#lastAttempt = { at: finishedAt, ok: false, problem: fetched.failure.detail };
-      rt.log({
-        ...logged,
-        outcome: "failed",
-        reason: fetched.failure.reason,
-        problem: fetched.failure.detail,
-      });
-      const failure = unavailable(
-        fetched.failure.reason,
-        this.policy.failureBackoffSeconds,
-        fetched.failure.detail,
-      );
+      const { reason, detail } = fetched.failure;
+      this.#lastAttempt = { at: rt.now(), ok: false, problem: detail };
+      rt.log({ ...logged, outcome: "failed", reason, problem: detail });
+      const failure = unavailable(reason, this.policy.failureBackoffSeconds, detail);
       return { ok: false, failure, askedProvider: true };
     }
-    this.#lastAttempt = { at: finishedAt, ok: true };
+    this.#lastAttempt = { at: rt.now(), ok: true };
+    const maxAgeSeconds = clampMaxAgeSeconds(fetched.value.declaredMaxAgeSeconds, this.policy);
     const entry: Entry<T> = {
       value: fetched.value.value,
       fetchedAt,
-      maxAgeSeconds: clampMaxAgeSeconds(fetched.value.declaredMaxAgeSeconds, this.policy),
+      maxAgeSeconds,
       source: "provider",
       generation,
     };
     const installed = this.#install(entry);
-    rt.log({ ...logged, outcome: installed ? "ok" : "superseded", maxAgeSeconds: entry.maxAgeSeconds });
+    rt.log({ ...logged, outcome: installed ? "ok" : "superseded", maxAgeSeconds });
     if (installed) {
-      rt.waitUntil(this.#store(rt, entry, fetched.value.stored));
+      const record: DocumentRecord = {
+        version: KV_RECORD_VERSION,
+        kind,
+        issuer,
+        fetchedAt,
+        maxAgeSeconds,
+        body: fetched.value.stored,
+      };
+      rt.waitUntil(writeDocumentRecord(rt, record, maxStaleSeconds, kvTimeoutMs));
       plan.afterFetch?.(rt, entry);
     }
     return { ok: true, askedProvider: true };
@@ -282,71 +192,16 @@ export class DocumentCache<T> {
       current !== undefined &&
       (entry.fetchedAt < current.fetchedAt ||
         (entry.fetchedAt === current.fetchedAt && entry.generation <= current.generation));
-    if (older) return false;
-    this.#entry = entry;
-    return true;
+    if (!older) this.#entry = entry;
+    return !older;
   }
 
-  /** Shares a fetched document through KV, unless a newer one is already there (or in memory). */
-  async #store(rt: Runtime, entry: Entry<T>, stored: unknown): Promise<void> {
-    const { kind } = this.source;
-    const { issuer, kvTimeoutMs, maxStaleSeconds } = this.policy;
-    if (this.#entry !== entry) return;
-    const existing = await readDocumentRecord(rt, kind, issuer, kvTimeoutMs);
-    if (existing && existing.fetchedAt > entry.fetchedAt) return;
-    await writeRecord(
-      rt,
-      documentKey(kind, issuer),
-      {
-        version: KV_RECORD_VERSION,
-        kind,
-        issuer,
-        fetchedAt: entry.fetchedAt,
-        maxAgeSeconds: entry.maxAgeSeconds,
-        body: stored,
-      },
-      // Kept as long as it may serve: after max-age + max-stale it is of no use to anyone.
-      entry.maxAgeSeconds + maxStaleSeconds,
-    );
-  }
-
-  /** Stale memory: refresh behind the response, once per isolate at a time and not while backing off. */
-  #refreshBehind(rt: Runtime): void {
-    const now = rt.now();
-    if (this.#running(now) || this.#backoffRemainingMs(now) > 0) return;
-    rt.waitUntil(
-      this.refresh(rt, {
-        trigger: "stale",
-        satisfied: (entry, nowMs) => entry !== undefined && this.freshness(entry, nowMs) === "fresh",
-      }),
-    );
-  }
-
-  #running(nowMs: number): InFlight | undefined {
-    const running = this.#inFlight;
-    return running && nowMs - running.startedAt <= this.policy.refreshDeadlineMs ? running : undefined;
-  }
-
-  async #wait(running: InFlight): Promise<RefreshOutcome> {
-    const deadlineMs = this.policy.refreshDeadlineMs;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const gaveUp = new Promise<RefreshOutcome>((resolve) => {
-      timer = setTimeout(() => {
-        const failure = this.#unavailable(`a refresh did not finish within ${deadlineMs} ms`, 1);
-        resolve({ ok: false, failure, askedProvider: false });
-      }, deadlineMs);
-    });
-    try {
-      return await Promise.race([running.promise, gaveUp]);
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-  }
-
-  #backoffRemainingMs(nowMs: number): number {
-    const attempt = this.#lastAttempt;
-    if (!attempt || attempt.ok) return 0;
-    return attempt.at + this.policy.failureBackoffSeconds * 1000 - nowMs;
+  #join(running: Promise<RefreshOutcome>): Promise<RefreshOutcome> {
+    return this.#inFlight.wait(running, () => ({
+      ok: false,
+      failure: this.#unavailable(`a refresh did not finish within ${this.policy.refreshDeadlineMs} ms`, 1),
+      askedProvider: false,
+    }));
   }
 
   #unavailable(detail: string, retryAfterSeconds: number): Failure {

@@ -3,26 +3,14 @@ import type { Failure } from "../failure.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { DiscoveryDocument } from "./discovery.ts";
-import {
-  DocumentCache,
-  type DocumentSnapshot,
-  type Entry,
-  type RefreshOutcome,
-  type RefreshPlan,
-  type Tier,
-} from "./document-cache.ts";
+import { DocumentCache } from "./document-cache.ts";
+import type { DocumentSnapshot } from "./document-snapshot.ts";
+import type { Entry, RefreshOutcome, RefreshPlan, Tier } from "./document-types.ts";
 import type { FetchLimits } from "./fetch-json.ts";
 import { ageSeconds, freshForMs } from "./freshness.ts";
-import { type DroppedKey, type KeySet, keyFitsAlgorithm, type VerificationKey } from "./key-set.ts";
-import { KV_RECORD_VERSION, kidRefreshKey, readKidRefreshRecord, writeRecord } from "./kv-store.ts";
-import {
-  type Fetched,
-  type FetchProblem,
-  fetchDiscovery,
-  fetchKeySet,
-  reviveDiscovery,
-  reviveKeySet,
-} from "./refresh.ts";
+import { type KeySet, keyFitsAlgorithm, type VerificationKey } from "./key-set.ts";
+import { discoverySource, keySetSource } from "./sources.ts";
+import { UnknownKidRefresh } from "./unknown-kid.ts";
 
 /** Where the keys for a request came from: fresh memory, KV, the provider, or memory past its max-age. */
 export type KeyTier = Tier;
@@ -61,8 +49,7 @@ export class KeyCache {
   readonly #config: GateConfig;
   readonly #discovery: DocumentCache<DiscoveryDocument>;
   readonly #jwks: DocumentCache<KeySet>;
-  #lastForcedRefreshAt = Number.NEGATIVE_INFINITY;
-  #loggedDrops = "";
+  readonly #unknownKid: UnknownKidRefresh;
 
   constructor(config: GateConfig) {
     this.#config = config;
@@ -78,18 +65,9 @@ export class KeyCache {
       // A JWKS refresh may read KV twice, fetch discovery and fetch the JWKS.
       refreshDeadlineMs: 2 * settings.fetchTimeoutMs + 3 * settings.kvTimeoutMs,
     };
-    this.#discovery = new DocumentCache(
-      {
-        kind: "discovery",
-        fetch: (rt) => fetchDiscovery(rt, issuer, limits),
-        revive: async (stored) => reviveDiscovery(stored, issuer),
-      },
-      policy,
-    );
-    this.#jwks = new DocumentCache(
-      { kind: "jwks", fetch: (rt) => this.#fetchKeySet(rt, limits), revive: reviveKeySet },
-      policy,
-    );
+    this.#discovery = new DocumentCache(discoverySource(issuer, limits), policy);
+    this.#jwks = new DocumentCache(keySetSource(issuer, this.#discovery, limits), policy);
+    this.#unknownKid = new UnknownKidRefresh(this.#jwks, issuer, settings);
   }
 
   /** The issuer's discovery document (OIDC Discovery §3), or a 503 failure when none can be had. */
@@ -110,7 +88,7 @@ export class KeyCache {
     const found = selectKeys(entry.value, kid, alg);
     if (found.length > 0) return ok(this.#match(found, tier, entry, rt));
 
-    const refreshed = await this.#forceRefresh(rt, (set) => selectKeys(set, kid, alg).length > 0, kid);
+    const refreshed = await this.#unknownKid.run(rt, (set) => selectKeys(set, kid, alg).length > 0, kid);
     const after = this.#jwks.entry ?? entry;
     const again = selectKeys(after.value, kid, alg);
     if (again.length > 0) return ok(this.#match(again, this.#tierAfter(after, entry, tier, rt), after, rt));
@@ -135,7 +113,7 @@ export class KeyCache {
     const untried = (set: KeySet) =>
       set.keys.filter((key) => keyFitsAlgorithm(key, alg) && !triedKeys.has(keyMaterial(key)));
     const before = this.#jwks.entry;
-    const refreshed = await this.#forceRefresh(rt, (set) => untried(set).length > 0, undefined);
+    const refreshed = await this.#unknownKid.run(rt, (set) => untried(set).length > 0, undefined);
     const after = this.#jwks.entry;
     if (!after) return fail(refreshed.ok ? unknownKid(alg) : refreshed.failure);
     const keys = untried(after.value);
@@ -162,7 +140,6 @@ export class KeyCache {
   /** Per issuer: each document's source, age, freshness and last fetch; the key count. */
   snapshot(nowMs: number): KeyCacheSnapshot {
     const keys = this.#jwks.entry;
-    const cooldownEndsAt = this.#lastForcedRefreshAt + this.#config.keyCache.unknownKidCooldownSeconds * 1000;
     return {
       issuer: this.#config.issuer,
       discovery: this.#discovery.snapshot(nowMs),
@@ -170,97 +147,8 @@ export class KeyCache {
         ...this.#jwks.snapshot(nowMs),
         ...(keys ? { kidCount: keys.value.byKid.size } : {}),
       },
-      unknownKidCooldownSeconds: Math.max(0, Math.ceil((cooldownEndsAt - nowMs) / 1000)),
+      unknownKidCooldownSeconds: this.#unknownKid.cooldownRemainingSeconds(nowMs),
     };
-  }
-
-  /**
-   * The forced refresh for a key the set lacks. Concurrent requests of the isolate share one: the
-   * first stamps the cooldown and starts it synchronously (so no other request can slip in between),
-   * the others see it running and wait for it (bounded by the refresh deadline), then look again.
-   * Inside the cooldown no fetch is made at all; the answer is then 401 unless the provider is
-   * currently failing (503: the kid may be a rotation we cannot see).
-   */
-  async #forceRefresh(
-    rt: Runtime,
-    wants: (set: KeySet) => boolean,
-    kid: string | undefined,
-  ): Promise<RefreshOutcome> {
-    await this.#jwks.waitForRunning(rt);
-    const current = this.#jwks.entry;
-    if (current && wants(current.value)) return { ok: true, askedProvider: false };
-    const settings = this.#config.keyCache;
-    if (rt.now() - this.#lastForcedRefreshAt < settings.unknownKidCooldownSeconds * 1000) {
-      const running = await this.#jwks.waitForRunning(rt);
-      if (running && !running.ok) return running;
-      const failure = this.#jwks.backoffFailure(rt.now());
-      return failure ? { ok: false, failure, askedProvider: false } : { ok: true, askedProvider: false };
-    }
-    this.#lastForcedRefreshAt = rt.now();
-    return this.#jwks.refresh(rt, {
-      trigger: "unknown_kid",
-      satisfied: (entry) => entry !== undefined && wants(entry.value),
-      ...(settings.unknownKidSharedCooldown
-        ? {
-            mayAskProvider: (rt2: Runtime) => this.#sharedCooldownAllows(rt2, kid),
-            afterFetch: (rt2: Runtime, entry: Entry<KeySet>) => this.#stampSharedCooldown(rt2, entry),
-          }
-        : {}),
-    });
-  }
-
-  /**
-   * The cooldown shared by the isolates of a location through KV: if another isolate asked the
-   * provider within the cooldown and the kid was not there, do not ask again. If the kid was there,
-   * this isolate's copy of the set is behind (KV propagation), so it does ask.
-   */
-  async #sharedCooldownAllows(rt: Runtime, kid: string | undefined): Promise<boolean> {
-    const settings = this.#config.keyCache;
-    const stamp = await readKidRefreshRecord(rt, this.#config.issuer, settings.kvTimeoutMs);
-    if (!stamp || rt.now() - stamp.at >= settings.unknownKidCooldownSeconds * 1000) return true;
-    if (kid !== undefined && stamp.kids.includes(kid)) return true;
-    rt.log({
-      event: "key_refresh_skipped",
-      issuer: this.#config.issuer,
-      reason: "shared_cooldown",
-      ageSeconds: Math.floor((rt.now() - stamp.at) / 1000),
-    });
-    return false;
-  }
-
-  #stampSharedCooldown(rt: Runtime, entry: Entry<KeySet>): void {
-    const { issuer, keyCache } = this.#config;
-    rt.waitUntil(
-      writeRecord(
-        rt,
-        kidRefreshKey(issuer),
-        {
-          version: KV_RECORD_VERSION,
-          kind: "kid-refresh",
-          issuer,
-          at: entry.fetchedAt,
-          kids: [...entry.value.byKid.keys()],
-        },
-        keyCache.unknownKidCooldownSeconds,
-      ),
-    );
-  }
-
-  async #fetchKeySet(rt: Runtime, limits: FetchLimits): Promise<Result<Fetched<KeySet>, FetchProblem>> {
-    const discovery = await this.#discovery.read(rt);
-    if (!discovery.ok)
-      return fail({ reason: "discovery_unavailable", detail: discovery.failure.detail ?? "unavailable" });
-    const fetched = await fetchKeySet(rt, discovery.value.entry.value.jwks_uri, limits);
-    this.#logDropsOnce(rt, fetched.ok ? fetched.value.dropped : (fetched.failure.dropped ?? []));
-    return fetched;
-  }
-
-  /** The dropped keys and why, once per distinct set of drops (not at every refresh). */
-  #logDropsOnce(rt: Runtime, dropped: readonly DroppedKey[]): void {
-    const signature = JSON.stringify(dropped);
-    if (dropped.length === 0 || signature === this.#loggedDrops) return;
-    this.#loggedDrops = signature;
-    rt.log({ event: "jwks_keys_dropped", issuer: this.#config.issuer, dropped });
   }
 
   #tierAfter(after: Entry<KeySet>, before: Entry<KeySet> | undefined, tier: KeyTier, rt: Runtime): KeyTier {

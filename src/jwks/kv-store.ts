@@ -98,6 +98,23 @@ export async function writeRecord(
   }
 }
 
+/**
+ * Shares a fetched document through KV for as long as it may serve (max-age + max-stale), unless KV
+ * already holds a newer one (another isolate or location refreshed later): a late write never
+ * replaces a newer record.
+ */
+export async function writeDocumentRecord(
+  rt: Runtime,
+  record: DocumentRecord,
+  maxStaleSeconds: number,
+  timeoutMs: number,
+): Promise<void> {
+  const existing = await readDocumentRecord(rt, record.kind, record.issuer, timeoutMs);
+  if (existing && existing.fetchedAt > record.fetchedAt) return;
+  const key = documentKey(record.kind, record.issuer);
+  await writeRecord(rt, key, record, record.maxAgeSeconds + maxStaleSeconds);
+}
+
 async function readJson(rt: Runtime, key: string, timeoutMs: number): Promise<unknown> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<"timeout">((resolve) => {
