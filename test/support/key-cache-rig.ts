@@ -14,11 +14,15 @@ export interface RigOptions {
   readonly keepKv?: boolean;
 }
 
+/** Background work of every rig so far: settled before the next rig empties KV under it. */
+const unsettled: Promise<unknown>[] = [];
+
 /**
  * A KeyCache on its own (one isolate's), over the same seams as the worker: frozen clock, the fake
  * issuer behind fetch, KV, and a waitUntil whose work `settle()` awaits.
  */
 export async function createKeyCacheRig(options: RigOptions = {}) {
+  await Promise.allSettled(unsettled.splice(0));
   if (!options.keepKv) await reset();
   const issuer = options.issuer ?? new FakeIssuer([await makeSigningKey("RS256", "rsa-1")]);
   const clock: Clock = options.clock ?? { nowMs: START_MS };
@@ -43,6 +47,7 @@ export async function createKeyCacheRig(options: RigOptions = {}) {
     kv: options.kv ?? workerEnv.AUTH_KV,
     waitUntil: (work) => {
       background.push(work);
+      unsettled.push(work);
     },
   };
   return {
