@@ -81,14 +81,16 @@ export class DocumentCache<T> {
 
   /** While the isolate backs off after a failed fetch: the failure a request should get (503). */
   backoffFailure(nowMs: number): Failure | undefined {
+    const failure = this.lastFetchFailure(nowMs);
+    return failure && this.#backoffRemainingMs(nowMs) > 0 ? failure : undefined;
+  }
+
+  /** When the provider's last answer was a failure (backing off or not): that failure, for a 503. */
+  lastFetchFailure(nowMs: number): Failure | undefined {
     const attempt = this.#lastAttempt;
     if (!attempt || attempt.ok) return undefined;
-    const remainingMs = attempt.at + this.policy.failureBackoffSeconds * 1000 - nowMs;
-    if (remainingMs <= 0) return undefined;
-    return this.#unavailable(
-      `backing off after a failed fetch: ${attempt.problem}`,
-      Math.ceil(remainingMs / 1000),
-    );
+    const retryAfterSeconds = Math.ceil(this.#backoffRemainingMs(nowMs) / 1000);
+    return this.#unavailable(`the last fetch failed: ${attempt.problem}`, retryAfterSeconds);
   }
 
   snapshot(nowMs: number): DocumentSnapshot {
@@ -194,6 +196,12 @@ export class DocumentCache<T> {
         (entry.fetchedAt === current.fetchedAt && entry.generation <= current.generation));
     if (!older) this.#entry = entry;
     return !older;
+  }
+
+  #backoffRemainingMs(nowMs: number): number {
+    const attempt = this.#lastAttempt;
+    if (!attempt || attempt.ok) return 0;
+    return attempt.at + this.policy.failureBackoffSeconds * 1000 - nowMs;
   }
 
   #join(running: Promise<RefreshOutcome>): Promise<RefreshOutcome> {

@@ -12,8 +12,8 @@ import { KV_RECORD_VERSION, kidRefreshKey, readKidRefreshRecord, writeRecord } f
  * - one per cooldown per isolate. The first request stamps the cooldown and starts the refresh in
  *   the same synchronous step, so every concurrent request sees it running and joins it (bounded by
  *   the refresh deadline) instead of fetching again; then each looks for its own key.
- * - inside the cooldown no fetch at all: the answer is 401 (`unknown_kid`), unless the provider is
- *   failing right now (503: the kid may be a rotation this isolate cannot see yet).
+ * - inside the cooldown no fetch at all: the answer is 401 (`unknown_kid`), unless the provider's
+ *   last answer was a failure (503: the kid may be a rotation this isolate cannot see yet).
  * - optionally shared through KV by the isolates of a location (see `#sharedCooldownAllows`).
  */
 export class UnknownKidRefresh {
@@ -33,7 +33,7 @@ export class UnknownKidRefresh {
     if (rt.now() - this.#lastForcedAt < this.settings.unknownKidCooldownSeconds * 1000) {
       const running = await this.jwks.waitForRunning(rt);
       if (running && !running.ok) return running;
-      const failure = this.jwks.backoffFailure(rt.now());
+      const failure = this.jwks.lastFetchFailure(rt.now());
       return failure ? { ok: false, failure, askedProvider: false } : { ok: true, askedProvider: false };
     }
     this.#lastForcedAt = rt.now();

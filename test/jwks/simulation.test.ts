@@ -89,7 +89,7 @@ describe("one simulated hour with a key rotation (3 isolates, a request every 10
     // 12 cron runs: each refreshes the JWKS (max-age 600 ≤ refresh-ahead 600); discovery at 0 and 50 min.
     expect(report.byTrigger).toEqual({ cron: 14 });
     expect([report.jwksFetches, report.discoveryFetches]).toEqual([12, 2]);
-  });
+  }, 30_000);
 
   it("rejects no valid token when the provider signs with a key it has just published, with one forced fetch", async () => {
     const report = await simulateHour({
@@ -103,7 +103,7 @@ describe("one simulated hour with a key rotation (3 isolates, a request every 10
     // The first token signed with the new key forces one fetch; the other isolates find it in KV.
     expect(report.byTrigger).toEqual({ cron: 14, unknown_kid: 1 });
     expect(report.waitedForProvider).toBe(1);
-  });
+  }, 30_000);
 
   it("rejects no valid token without the cron either, fetching only behind stale responses", async () => {
     const report = await simulateHour({
@@ -117,7 +117,7 @@ describe("one simulated hour with a key rotation (3 isolates, a request every 10
     // The first isolate loads cold (discovery + JWKS), the others from KV; stale sets refresh behind.
     expect(report.byTrigger).toEqual({ cold: 2, stale: 5, unknown_kid: 1 });
     expect(report.waitedForProvider).toBe(2);
-  });
+  }, 30_000);
 });
 
 describe("a cold isolate", () => {
