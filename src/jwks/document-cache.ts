@@ -1,7 +1,7 @@
 import { type Failure, unavailable } from "../failure.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
-import { type DocumentSnapshot, type FetchAttempt, snapshotDocument } from "./document-snapshot.ts";
+import { type DocumentSnapshot, snapshotDocument } from "./document-snapshot.ts";
 import type {
   DocumentPolicy,
   DocumentSource,
@@ -11,15 +11,10 @@ import type {
   Served,
   Tier,
 } from "./document-types.ts";
+import { FetchAttempts, unavailableFor } from "./fetch-attempts.ts";
 import { clampMaxAgeSeconds, type Dated, type Freshness, judgeFreshness } from "./freshness.ts";
 import { InFlightRefresh } from "./in-flight.ts";
-import {
-  type DocumentRecord,
-  documentKey,
-  KV_RECORD_VERSION,
-  readDocumentRecord,
-  writeDocumentRecord,
-} from "./kv-store.ts";
+import { documentKey, readDocumentRecord, writeDocumentRecord } from "./kv-store.ts";
 
 /**
  * One provider document (the discovery document or the JWKS) cached in three tiers: isolate memory
@@ -29,7 +24,7 @@ import {
 export class DocumentCache<T> {
   #entry: Entry<T> | undefined;
   #generation = 0;
-  #lastAttempt: FetchAttempt | undefined;
+  readonly #attempts: FetchAttempts;
   readonly #inFlight: InFlightRefresh<RefreshOutcome>;
 
   constructor(
@@ -37,6 +32,7 @@ export class DocumentCache<T> {
     private readonly policy: DocumentPolicy,
   ) {
     this.#inFlight = new InFlightRefresh(policy.refreshDeadlineMs);
+    this.#attempts = new FetchAttempts(source.kind, policy.failureBackoffSeconds);
   }
 
   get entry(): Entry<T> | undefined {
@@ -62,7 +58,7 @@ export class DocumentCache<T> {
     });
     const after = this.#entry;
     if (!after || this.freshness(after, rt.now()) === "expired")
-      return fail(outcome.ok ? this.#unavailable("no usable document", 1) : outcome.failure);
+      return fail(outcome.ok ? unavailableFor(this.source.kind, "no usable document", 1) : outcome.failure);
     return ok(this.#serve(rt, after, after === before ? "memory" : after.source));
   }
 
@@ -79,25 +75,16 @@ export class DocumentCache<T> {
     return running ? this.#join(running) : undefined;
   }
 
-  /** While the isolate backs off after a failed fetch: the failure a request should get (503). */
-  backoffFailure(nowMs: number): Failure | undefined {
-    const failure = this.lastFetchFailure(nowMs);
-    return failure && this.#backoffRemainingMs(nowMs) > 0 ? failure : undefined;
-  }
-
-  /** When the provider's last answer was a failure (backing off or not): that failure, for a 503. */
-  lastFetchFailure(nowMs: number): Failure | undefined {
-    const attempt = this.#lastAttempt;
-    if (!attempt || attempt.ok) return undefined;
-    const retryAfterSeconds = Math.ceil(this.#backoffRemainingMs(nowMs) / 1000);
-    return this.#unavailable(`the last fetch failed: ${attempt.problem}`, retryAfterSeconds);
+  /** The provider's recent record for this document: the last fetch and the backoff after a failure. */
+  get attempts(): FetchAttempts {
+    return this.#attempts;
   }
 
   snapshot(nowMs: number): DocumentSnapshot {
     const entry = this.#entry;
     const freshness = entry && this.freshness(entry, nowMs);
     const refreshing = this.#inFlight.running(nowMs) !== undefined;
-    return snapshotDocument(entry, freshness, this.#lastAttempt, refreshing, nowMs);
+    return snapshotDocument(entry, freshness, this.#attempts.last, refreshing, nowMs);
   }
 
   /** Serves a usable entry; a stale one also starts a refresh behind the response. */
@@ -105,7 +92,7 @@ export class DocumentCache<T> {
     const now = rt.now();
     if (this.freshness(entry, now) === "fresh") return { entry, tier };
     // Once per isolate at a time, and not while backing off after a failure.
-    if (!this.#inFlight.running(now) && !this.backoffFailure(now))
+    if (!this.#inFlight.running(now) && !this.#attempts.backoffFailure(now))
       rt.waitUntil(
         this.refresh(rt, {
           trigger: "stale",
@@ -119,7 +106,7 @@ export class DocumentCache<T> {
     try {
       await this.#adoptFromKv(rt, generation);
       if (plan.satisfied(this.#entry, rt.now())) return { ok: true, askedProvider: false };
-      const backoff = this.backoffFailure(rt.now());
+      const backoff = this.#attempts.backoffFailure(rt.now());
       if (backoff) return { ok: false, failure: backoff, askedProvider: false };
       if (plan.mayAskProvider && !(await plan.mayAskProvider(rt))) return { ok: true, askedProvider: false };
       return await this.#fetch(rt, plan, generation);
@@ -127,7 +114,7 @@ export class DocumentCache<T> {
       // A bug, not the provider: answer 503 rather than crash the request, and say so in the log.
       const problem = error instanceof Error ? `${error.name}: ${error.message}` : "unknown error";
       rt.log({ event: "key_refresh_error", document: this.source.kind, problem });
-      return { ok: false, failure: this.#unavailable(problem, 1), askedProvider: false };
+      return { ok: false, failure: unavailableFor(this.source.kind, problem, 1), askedProvider: false };
     }
   }
 
@@ -156,12 +143,12 @@ export class DocumentCache<T> {
     const logged = { event: "key_fetch", document: kind, issuer, trigger: plan.trigger };
     if (!fetched.ok) {
       const { reason, detail } = fetched.failure;
-      this.#lastAttempt = { at: rt.now(), ok: false, problem: detail };
+      this.#attempts.record({ at: rt.now(), ok: false, problem: detail });
       rt.log({ ...logged, outcome: "failed", reason, problem: detail });
       const failure = unavailable(reason, this.policy.failureBackoffSeconds, detail);
       return { ok: false, failure, askedProvider: true };
     }
-    this.#lastAttempt = { at: rt.now(), ok: true };
+    this.#attempts.record({ at: rt.now(), ok: true });
     const maxAgeSeconds = clampMaxAgeSeconds(fetched.value.declaredMaxAgeSeconds, this.policy);
     const entry: Entry<T> = {
       value: fetched.value.value,
@@ -173,15 +160,8 @@ export class DocumentCache<T> {
     const installed = this.#install(entry);
     rt.log({ ...logged, outcome: installed ? "ok" : "superseded", maxAgeSeconds });
     if (installed) {
-      const record: DocumentRecord = {
-        version: KV_RECORD_VERSION,
-        kind,
-        issuer,
-        fetchedAt,
-        maxAgeSeconds,
-        body: fetched.value.stored,
-      };
-      rt.waitUntil(writeDocumentRecord(rt, record, maxStaleSeconds, kvTimeoutMs));
+      const shared = { kind, issuer, fetchedAt, maxAgeSeconds, body: fetched.value.stored };
+      rt.waitUntil(writeDocumentRecord(rt, shared, maxStaleSeconds, kvTimeoutMs));
       plan.afterFetch?.(rt, entry);
     }
     return { ok: true, askedProvider: true };
@@ -198,22 +178,15 @@ export class DocumentCache<T> {
     return !older;
   }
 
-  #backoffRemainingMs(nowMs: number): number {
-    const attempt = this.#lastAttempt;
-    if (!attempt || attempt.ok) return 0;
-    return attempt.at + this.policy.failureBackoffSeconds * 1000 - nowMs;
-  }
-
   #join(running: Promise<RefreshOutcome>): Promise<RefreshOutcome> {
     return this.#inFlight.wait(running, () => ({
       ok: false,
-      failure: this.#unavailable(`a refresh did not finish within ${this.policy.refreshDeadlineMs} ms`, 1),
+      failure: unavailableFor(
+        this.source.kind,
+        `a refresh did not finish within ${this.policy.refreshDeadlineMs} ms`,
+        1,
+      ),
       askedProvider: false,
     }));
-  }
-
-  #unavailable(detail: string, retryAfterSeconds: number): Failure {
-    const reason = this.source.kind === "discovery" ? "discovery_unavailable" : "jwks_unavailable";
-    return unavailable(reason, Math.max(1, retryAfterSeconds), detail);
   }
 }

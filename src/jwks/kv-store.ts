@@ -105,10 +105,11 @@ export async function writeRecord(
  */
 export async function writeDocumentRecord(
   rt: Runtime,
-  record: DocumentRecord,
+  document: Omit<DocumentRecord, "version">,
   maxStaleSeconds: number,
   timeoutMs: number,
 ): Promise<void> {
+  const record: DocumentRecord = { version: KV_RECORD_VERSION, ...document };
   const existing = await readDocumentRecord(rt, record.kind, record.issuer, timeoutMs);
   if (existing && existing.fetchedAt > record.fetchedAt) return;
   const key = documentKey(record.kind, record.issuer);

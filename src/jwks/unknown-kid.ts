@@ -33,7 +33,7 @@ export class UnknownKidRefresh {
     if (rt.now() - this.#lastForcedAt < this.settings.unknownKidCooldownSeconds * 1000) {
       const running = await this.jwks.waitForRunning(rt);
       if (running && !running.ok) return running;
-      const failure = this.jwks.lastFetchFailure(rt.now());
+      const failure = this.jwks.attempts.lastFailure(rt.now());
       return failure ? { ok: false, failure, askedProvider: false } : { ok: true, askedProvider: false };
     }
     this.#lastForcedAt = rt.now();
