@@ -65,5 +65,20 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
       }
       return app.fetch(request, { env, rt: runtime(env, ctx), state: compiled.state }, ctx);
     },
+
+    /**
+     * The cron trigger (wrangler.toml): refreshes the discovery document and the keys before they go
+     * stale, through KV to every isolate, so that in steady state no request waits for the provider.
+     */
+    async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
+      const compiled = compile(env);
+      if (!compiled.ok) {
+        platform.log({ event: "misconfigured", problems: compiled.problems });
+        return;
+      }
+      const { keys, config } = compiled.state;
+      const report = await keys.refresh(runtime(env, ctx));
+      platform.log({ event: "cron_refresh", cron: controller.cron, issuer: config.issuer, ...report });
+    },
   };
 }

@@ -29,12 +29,19 @@ export interface IdentityHeaderNames {
 }
 
 export interface KeyCacheSettings {
+  /** Bounds for the provider's Cache-Control max-age. */
   readonly minMaxAgeSeconds: number;
   readonly maxMaxAgeSeconds: number;
+  /** How long past its max-age a document may still serve while it cannot be refreshed. */
   readonly maxStaleSeconds: number;
   readonly fetchTimeoutMs: number;
   readonly maxResponseBytes: number;
   readonly unknownKidCooldownSeconds: number;
+  /** Whether the unknown-kid cooldown is shared through KV by the isolates of a location. */
+  readonly unknownKidSharedCooldown: boolean;
+  readonly failureBackoffSeconds: number;
+  readonly refreshAheadSeconds: number;
+  readonly kvTimeoutMs: number;
 }
 
 /** Decision logs and timing headers (docs/operations.md). */

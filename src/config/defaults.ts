@@ -31,6 +31,14 @@ export const DEFAULTS = {
   jwksMaxStaleSeconds: 6 * 60 * 60,
   jwksFetchTimeoutMs: 4000,
   jwksMaxResponseBytes: 512 * 1024,
+  /** After a failed fetch from the provider, an isolate waits this long before asking again. */
+  jwksFailureBackoffSeconds: 30,
+  /** The cron refreshes a document that would go stale within this time (2 × the 5-minute schedule). */
+  jwksRefreshAheadSeconds: 10 * 60,
+  /** A KV read that takes longer counts as a miss. */
+  jwksKvTimeoutMs: 1000,
+  /** Whether a forced refresh for an unknown kid is shared through KV with the location's other isolates. */
+  unknownKidSharedCooldown: true,
   unknownKidCooldownSeconds: 30,
   unavailableRetryAfterSeconds: 30,
   // Operations: decision logs, Server-Timing, emergency revocation (docs/operations.md).

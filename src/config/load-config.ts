@@ -53,6 +53,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     fetchTimeoutMs: raw.JWKS_FETCH_TIMEOUT_MS ?? DEFAULTS.jwksFetchTimeoutMs,
     maxResponseBytes: DEFAULTS.jwksMaxResponseBytes,
     unknownKidCooldownSeconds: raw.UNKNOWN_KID_COOLDOWN_SECONDS ?? DEFAULTS.unknownKidCooldownSeconds,
+    unknownKidSharedCooldown: raw.UNKNOWN_KID_SHARED_COOLDOWN ?? DEFAULTS.unknownKidSharedCooldown,
+    failureBackoffSeconds: raw.JWKS_FAILURE_BACKOFF_SECONDS ?? DEFAULTS.jwksFailureBackoffSeconds,
+    refreshAheadSeconds: raw.JWKS_REFRESH_AHEAD_SECONDS ?? DEFAULTS.jwksRefreshAheadSeconds,
+    kvTimeoutMs: DEFAULTS.jwksKvTimeoutMs,
   };
   if (keyCache.minMaxAgeSeconds > keyCache.maxMaxAgeSeconds) {
     problems.push({

@@ -146,7 +146,7 @@ export const envSchema = v.looseObject({
       v.regex(/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/, "must be printable ASCII without quotes or backslashes"),
     ),
   ),
-  JWKS_MIN_MAX_AGE_SECONDS: v.optional(wholeNumber(0, 7 * 24 * 3600)),
+  JWKS_MIN_MAX_AGE_SECONDS: v.optional(wholeNumber(60, 7 * 24 * 3600)),
   JWKS_MAX_MAX_AGE_SECONDS: v.optional(wholeNumber(60, 7 * 24 * 3600)),
   JWKS_MAX_STALE_SECONDS: v.optional(wholeNumber(0, 30 * 24 * 3600)),
   JWKS_FETCH_TIMEOUT_MS: v.optional(wholeNumber(100, 30_000)),
@@ -155,6 +155,9 @@ export const envSchema = v.looseObject({
   LOG_EMAILS: v.optional(flag),
   SERVER_TIMING: v.optional(flag),
   REVOCATION_CACHE_SECONDS: v.optional(wholeNumber(1, 60)),
+  UNKNOWN_KID_SHARED_COOLDOWN: v.optional(flag),
+  JWKS_FAILURE_BACKOFF_SECONDS: v.optional(wholeNumber(1, 3600)),
+  JWKS_REFRESH_AHEAD_SECONDS: v.optional(wholeNumber(0, 24 * 3600)),
 });
 
 export type RawEnv = v.InferOutput<typeof envSchema>;

@@ -25,8 +25,8 @@ export interface FetchLimits {
 
 /**
  * GETs a provider document (discovery or JWKS) and judges only the transport: 200, no redirect
- * followed, within the timeout and the size cap, JSON. Never throws. Each fetch is counted in the
- * runtime's metrics when it has them (docs/operations.md, "provider fetches").
+ * followed, within the timeout (for the headers and the body together) and the size cap, JSON.
+ * Never throws. Each fetch is counted in the runtime's metrics when it has them (docs/operations.md).
  */
 export async function fetchProviderJson(
   platform: Platform & { readonly metrics?: MetricsSink },
@@ -48,17 +48,27 @@ export async function fetchProviderJson(
 
 async function fetchOnce(platform: Platform, url: string, limits: FetchLimits): Promise<FetchOutcome> {
   const controller = new AbortController();
+  // The deadline is raced as well as signalled: a body that trickles in, or a fetch that ignores the
+  // signal, still ends at the deadline.
+  const deadline = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener("abort", () => reject(new Error("deadline")));
+  });
+  deadline.catch(() => {});
   const timer = setTimeout(() => controller.abort(), limits.timeoutMs);
+  let response: Response | undefined;
   try {
-    const response = await platform.fetch(
-      new Request(url, {
-        headers: { accept: "application/json" },
-        redirect: "manual",
-        signal: controller.signal,
-      }),
-    );
+    response = await Promise.race([
+      platform.fetch(
+        new Request(url, {
+          headers: { accept: "application/json" },
+          redirect: "manual",
+          signal: controller.signal,
+        }),
+      ),
+      deadline,
+    ]);
     if (response.status !== 200) {
-      await response.body?.cancel();
+      cancelQuietly(response);
       return {
         ok: false,
         kind: "http_status",
@@ -68,7 +78,7 @@ async function fetchOnce(platform: Platform, url: string, limits: FetchLimits): 
     }
     const declared = Number(response.headers.get("content-length") ?? "0");
     if (declared > limits.maxBytes) {
-      await response.body?.cancel();
+      cancelQuietly(response);
       return {
         ok: false,
         kind: "too_large",
@@ -76,7 +86,7 @@ async function fetchOnce(platform: Platform, url: string, limits: FetchLimits): 
         status: 200,
       };
     }
-    const text = await readCapped(response, limits.maxBytes);
+    const text = await readCapped(response, limits.maxBytes, deadline);
     if (text === undefined)
       return { ok: false, kind: "too_large", problem: `body exceeds ${limits.maxBytes} bytes`, status: 200 };
     let body: unknown;
@@ -87,6 +97,7 @@ async function fetchOnce(platform: Platform, url: string, limits: FetchLimits): 
     }
     return { ok: true, body, maxAgeSeconds: parseMaxAge(response.headers.get("cache-control")), status: 200 };
   } catch (error) {
+    if (response) cancelQuietly(response);
     return controller.signal.aborted
       ? { ok: false, kind: "timeout", problem: `timed out after ${limits.timeoutMs} ms` }
       : { ok: false, kind: "network", problem: `network error: ${describe(error)}` };
@@ -95,20 +106,33 @@ async function fetchOnce(platform: Platform, url: string, limits: FetchLimits): 
   }
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+function cancelQuietly(response: Response): void {
+  if (response.body && !response.bodyUsed) response.body.cancel().catch(() => {});
+}
+
+async function readCapped(
+  response: Response,
+  maxBytes: number,
+  deadline: Promise<never>,
+): Promise<string | undefined> {
   if (!response.body) return "";
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return undefined;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        reader.cancel().catch(() => {});
+        return undefined;
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+  } catch (error) {
+    reader.cancel().catch(() => {});
+    throw error;
   }
   const bytes = new Uint8Array(total);
   let offset = 0;

@@ -1,13 +1,20 @@
 import type { GateConfig } from "../config/config.ts";
-import { type Failure, unavailable } from "../failure.ts";
+import type { Failure } from "../failure.ts";
 import type { KeyHealth, KeyHealthSource } from "../health/key-health.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
-import { type DiscoveryDocument, judgeDiscovery } from "./discovery.ts";
-import { fetchProviderJson } from "./fetch-json.ts";
-import { ingestJwks, type KeySet, keyFitsAlgorithm, type VerificationKey } from "./key-set.ts";
+import type { DiscoveryDocument } from "./discovery.ts";
+import { DocumentCache } from "./document-cache.ts";
+import type { DocumentSnapshot } from "./document-snapshot.ts";
+import type { Entry, RefreshOutcome, RefreshPlan, Tier } from "./document-types.ts";
+import type { FetchLimits } from "./fetch-json.ts";
+import { ageSeconds, freshForMs } from "./freshness.ts";
+import { type KeySet, keyFitsAlgorithm, type VerificationKey } from "./key-set.ts";
+import { discoverySource, keySetSource } from "./sources.ts";
+import { UnknownKidRefresh } from "./unknown-kid.ts";
 
-export type KeyTier = "memory" | "kv" | "provider" | "stale";
+/** Where the keys for a request came from: fresh memory, KV, the provider, or memory past its max-age. */
+export type KeyTier = Tier;
 
 export interface KeyMatch {
   /** Keys that may have signed the token: the one with its kid, or every key that fits alg. */
@@ -16,157 +23,210 @@ export interface KeyMatch {
   readonly ageSeconds: number;
 }
 
-interface Cached<T> {
-  readonly value: T;
-  readonly fetchedAt: number;
-  readonly maxAgeSeconds: number;
+/** What a health endpoint can show about the keys of one issuer. */
+export interface KeyCacheSnapshot {
+  readonly issuer: string;
+  readonly discovery: DocumentSnapshot;
+  readonly jwks: DocumentSnapshot & { readonly kidCount?: number };
+  readonly unknownKidCooldownSeconds: number;
 }
 
+/** What a scheduled refresh did for each document. */
+export interface RefreshReport {
+  readonly discovery: RefreshResult;
+  readonly jwks: RefreshResult;
+}
+
+export type RefreshResult =
+  | { readonly outcome: "refreshed" | "current" }
+  | { readonly outcome: "failed"; readonly reason: string; readonly problem?: string };
+
 /**
- * The issuer's discovery document and key set, held in isolate memory. One instance per isolate and
- * issuer; it keeps values, never in-flight promises.
+ * The issuer's discovery document and key set, cached in isolate memory (parsed, with imported
+ * CryptoKeys), then KV (shared by every isolate and location), then fetched from the provider.
+ * One instance per isolate and configuration.
  */
 export class KeyCache implements KeyHealthSource {
-  #discovery: Cached<DiscoveryDocument> | undefined;
-  #keys: Cached<KeySet> | undefined;
-  #lastForcedRefreshAt = Number.NEGATIVE_INFINITY;
-  #lastFetch: KeyHealth["lastFetch"];
+  readonly #config: GateConfig;
+  readonly #discovery: DocumentCache<DiscoveryDocument>;
+  readonly #jwks: DocumentCache<KeySet>;
+  readonly #unknownKid: UnknownKidRefresh;
 
-  constructor(private readonly config: GateConfig) {}
-
-  async discovery(rt: Runtime): Promise<Result<DiscoveryDocument, Failure>> {
-    const now = rt.now();
-    if (this.#discovery && !this.#isExpired(this.#discovery, now)) return ok(this.#discovery.value);
-    const url = `${this.config.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-    const fetched = await fetchProviderJson(rt, url, this.#limits());
-    const judged = fetched.ok ? judgeDiscovery(fetched.body, this.config.issuer) : undefined;
-    this.#noteFetch(rt, "discovery", fetched, judged?.ok);
-    if (!fetched.ok) return this.#unavailable("discovery_unavailable", fetched.problem);
-    if (judged === undefined || !judged.ok)
-      return this.#unavailable("discovery_unavailable", judged?.problem ?? "not judged");
-    this.#discovery = {
-      value: judged.value,
-      fetchedAt: now,
-      maxAgeSeconds: this.#clamp(fetched.maxAgeSeconds),
+  constructor(config: GateConfig) {
+    this.#config = config;
+    const { issuer, keyCache: settings } = config;
+    const limits: FetchLimits = { timeoutMs: settings.fetchTimeoutMs, maxBytes: settings.maxResponseBytes };
+    const policy = {
+      issuer,
+      minMaxAgeSeconds: settings.minMaxAgeSeconds,
+      maxMaxAgeSeconds: settings.maxMaxAgeSeconds,
+      maxStaleSeconds: settings.maxStaleSeconds,
+      failureBackoffSeconds: settings.failureBackoffSeconds,
+      kvTimeoutMs: settings.kvTimeoutMs,
+      // A JWKS refresh may read KV twice, fetch discovery and fetch the JWKS.
+      refreshDeadlineMs: 2 * settings.fetchTimeoutMs + 3 * settings.kvTimeoutMs,
     };
-    return ok(judged.value);
+    this.#discovery = new DocumentCache(discoverySource(issuer, limits), policy);
+    this.#jwks = new DocumentCache(keySetSource(issuer, this.#discovery, limits), policy);
+    this.#unknownKid = new UnknownKidRefresh(this.#jwks, issuer, settings);
   }
 
-  /** Finds the keys for a token's `kid` and `alg`; an unknown kid forces one refresh per cooldown. */
+  /** The issuer's discovery document (OIDC Discovery §3), or a 503 failure when none can be had. */
+  async discovery(rt: Runtime): Promise<Result<DiscoveryDocument, Failure>> {
+    const read = await this.#discovery.read(rt);
+    return read.ok ? ok(read.value.entry.value) : read;
+  }
+
+  /**
+   * Finds the keys for a token's `kid` and `alg`. A kid the set does not have (or, without a kid, no
+   * key for alg) forces one refresh per cooldown, shared by the concurrent requests of the isolate;
+   * still unknown after it → `unknown_kid` (401). When the keys cannot be had → 503, never 401.
+   */
   async keysFor(rt: Runtime, kid: string | undefined, alg: string): Promise<Result<KeyMatch, Failure>> {
-    let tier: KeyTier = "memory";
-    if (!this.#keys || this.#isExpired(this.#keys, rt.now())) {
-      const loaded = await this.#loadKeys(rt);
-      if (!loaded.ok) return loaded;
-      tier = "provider";
-    }
-    let found = this.#select(kid, alg);
-    const cooldownMs = this.config.keyCache.unknownKidCooldownSeconds * 1000;
-    if (found.length === 0 && tier === "memory" && rt.now() - this.#lastForcedRefreshAt >= cooldownMs) {
-      this.#lastForcedRefreshAt = rt.now();
-      const loaded = await this.#loadKeys(rt);
-      if (loaded.ok) {
-        tier = "provider";
-        found = this.#select(kid, alg);
-      }
-    }
-    if (found.length === 0)
-      return fail({
-        kind: "unauthenticated",
-        reason: "unknown_kid",
-        detail: `no key for kid ${JSON.stringify(kid ?? null)} and ${alg}`,
-      });
-    const entry = this.#keys as Cached<KeySet>;
-    return ok({ keys: found, tier, ageSeconds: Math.max(0, (rt.now() - entry.fetchedAt) / 1000) });
+    const read = await this.#jwks.read(rt);
+    if (!read.ok) return read;
+    const { entry, tier } = read.value;
+    const found = selectKeys(entry.value, kid, alg);
+    if (found.length > 0) return ok(this.#match(found, tier, entry, rt));
+
+    const refreshed = await this.#unknownKid.run(rt, (set) => selectKeys(set, kid, alg).length > 0, kid);
+    const after = this.#jwks.entry ?? entry;
+    const again = selectKeys(after.value, kid, alg);
+    if (again.length > 0) return ok(this.#match(again, this.#tierAfter(after, entry, tier, rt), after, rt));
+    if (!refreshed.ok) return fail(refreshed.failure);
+    return fail({
+      kind: "unauthenticated",
+      reason: "unknown_kid",
+      detail: `no key for kid ${JSON.stringify(kid === undefined ? null : kid.slice(0, 64))} and ${alg}`,
+    });
   }
 
-  /** Loads the key set when this isolate has none or an expired one (for the health endpoint). */
+  /**
+   * For a token without a kid whose signature no candidate key verified: one forced refresh (same
+   * cooldown as an unknown kid), then the keys for alg that were not tried yet (often none).
+   */
+  async keysAfterSignatureMiss(
+    rt: Runtime,
+    alg: string,
+    tried: readonly VerificationKey[],
+  ): Promise<Result<KeyMatch, Failure>> {
+    const triedKeys = new Set(tried.map(keyMaterial));
+    const untried = (set: KeySet) =>
+      set.keys.filter((key) => keyFitsAlgorithm(key, alg) && !triedKeys.has(keyMaterial(key)));
+    const before = this.#jwks.entry;
+    const refreshed = await this.#unknownKid.run(rt, (set) => untried(set).length > 0, undefined);
+    const after = this.#jwks.entry;
+    if (!after) return fail(refreshed.ok ? unknownKid(alg) : refreshed.failure);
+    const keys = untried(after.value);
+    if (keys.length === 0 && !refreshed.ok) return fail(refreshed.failure);
+    return ok(this.#match(keys, this.#tierAfter(after, before, "memory", rt), after, rt));
+  }
+
+  /**
+   * For the cron trigger: refreshes the discovery document and the key set when they would go stale
+   * within `refreshAheadSeconds` (KV first: another isolate may have done it), so that in steady
+   * state no request waits for the provider.
+   */
+  async refresh(rt: Runtime): Promise<RefreshReport> {
+    const aheadMs = this.#config.keyCache.refreshAheadSeconds * 1000;
+    const plan = <T>(): RefreshPlan<T> => ({
+      trigger: "cron",
+      satisfied: (entry, nowMs) => entry !== undefined && freshForMs(entry, nowMs) > aheadMs,
+    });
+    const discovery = summarize(await this.#discovery.refresh(rt, plan()));
+    const jwks = summarize(await this.#jwks.refresh(rt, plan()));
+    return { discovery, jwks };
+  }
+
+  /** Per issuer: each document's source, age, freshness and last fetch; the key count. */
+  snapshot(nowMs: number): KeyCacheSnapshot {
+    const keys = this.#jwks.entry;
+    return {
+      issuer: this.#config.issuer,
+      discovery: this.#discovery.snapshot(nowMs),
+      jwks: {
+        ...this.#jwks.snapshot(nowMs),
+        ...(keys ? { kidCount: keys.value.byKid.size } : {}),
+      },
+      unknownKidCooldownSeconds: this.#unknownKid.cooldownRemainingSeconds(nowMs),
+    };
+  }
+
+  /** For the health endpoint: loads the key set the way a request would (memory → KV → provider). */
   async prepare(rt: Runtime): Promise<void> {
-    if (!this.#keys || this.#isExpired(this.#keys, rt.now())) await this.#loadKeys(rt);
+    await this.#jwks.read(rt);
   }
 
-  /** The key set's state for the health endpoint. This cache serves no stale keys: fresh or nothing. */
+  /** The key set's state for the health endpoint, from this isolate's snapshot. */
   health(nowMs: number): KeyHealth {
-    const entry = this.#keys;
-    const keySet = entry && {
-      tier: this.#isExpired(entry, nowMs) ? ("expired" as const) : ("memory" as const),
-      source: "provider" as const,
-      fetchedAtMs: entry.fetchedAt,
-      ageSeconds: Math.max(0, Math.floor((nowMs - entry.fetchedAt) / 1000)),
-      maxAgeSeconds: entry.maxAgeSeconds,
-      kids: entry.value.keys.map((key) => key.kid ?? "(none)"),
+    const snapshot = this.snapshot(nowMs);
+    const entry = this.#jwks.entry;
+    const freshness = snapshot.jwks.freshness;
+    const keySet =
+      entry && freshness
+        ? {
+            tier: freshness === "fresh" ? ("memory" as const) : freshness,
+            source: entry.source,
+            fetchedAtMs: entry.fetchedAt,
+            ageSeconds: snapshot.jwks.ageSeconds ?? 0,
+            maxAgeSeconds: entry.maxAgeSeconds,
+            kids: entry.value.keys.map((key) => key.kid ?? "(none)"),
+          }
+        : undefined;
+    // A failed discovery fetch is the one to name (the JWKS cannot be fetched without it); otherwise
+    // the later of the two, the JWKS on a tie (it is fetched after the discovery it depends on).
+    const { discovery: d, jwks: j } = snapshot;
+    const latest =
+      j.lastFetch && (!d.lastFetch || (d.lastFetch.ok && j.lastFetch.atMs >= d.lastFetch.atMs))
+        ? { document: "jwks" as const, last: j.lastFetch }
+        : d.lastFetch && { document: "discovery" as const, last: d.lastFetch };
+    const lastFetch = latest && {
+      document: latest.document,
+      outcome: latest.last.outcome,
+      ...(latest.last.status === undefined ? {} : { status: latest.last.status }),
+      atMs: latest.last.atMs,
     };
     return {
-      issuer: this.config.issuer,
+      issuer: this.#config.issuer,
       ...(keySet ? { keySet } : {}),
-      ...(this.#lastFetch ? { lastFetch: this.#lastFetch } : {}),
+      ...(lastFetch ? { lastFetch } : {}),
       usable: keySet !== undefined && keySet.tier !== "expired" && keySet.kids.length > 0,
     };
   }
 
-  #noteFetch(
-    rt: Runtime,
-    document: "discovery" | "jwks",
-    fetched: Awaited<ReturnType<typeof fetchProviderJson>>,
-    accepted: boolean | undefined,
-  ): void {
-    const outcome = fetched.ok ? (accepted ? "ok" : "invalid") : fetched.kind;
-    this.#lastFetch = {
-      document,
-      outcome,
-      ...(fetched.status === undefined ? {} : { status: fetched.status }),
-      atMs: rt.now(),
-    };
+  #tierAfter(after: Entry<KeySet>, before: Entry<KeySet> | undefined, tier: KeyTier, rt: Runtime): KeyTier {
+    if (after === before) return tier;
+    return this.#jwks.freshness(after, rt.now()) === "fresh" ? after.source : "stale";
   }
 
-  #select(kid: string | undefined, alg: string): VerificationKey[] {
-    const set = this.#keys?.value;
-    if (!set) return [];
-    if (kid !== undefined) {
-      const key = set.byKid.get(kid);
-      return key && keyFitsAlgorithm(key, alg) ? [key] : [];
-    }
-    return set.keys.filter((key) => keyFitsAlgorithm(key, alg));
+  #match(keys: readonly VerificationKey[], tier: KeyTier, entry: Entry<KeySet>, rt: Runtime): KeyMatch {
+    return { keys, tier, ageSeconds: ageSeconds(entry, rt.now()) };
   }
+}
 
-  async #loadKeys(rt: Runtime): Promise<Result<true, Failure>> {
-    const discovery = await this.discovery(rt);
-    if (!discovery.ok) return discovery;
-    const fetched = await fetchProviderJson(rt, discovery.value.jwks_uri, this.#limits());
-    const ingested = fetched.ok ? await ingestJwks(fetched.body) : undefined;
-    this.#noteFetch(rt, "jwks", fetched, ingested !== undefined && ingested !== null);
-    if (!fetched.ok) return this.#unavailable("jwks_unavailable", fetched.problem);
-    if (!ingested) return this.#unavailable("jwks_unavailable", "response is not a JWKS");
-    if (ingested.dropped.length > 0)
-      rt.log({ event: "jwks_keys_dropped", issuer: this.config.issuer, dropped: ingested.dropped });
-    this.#keys = {
-      value: ingested.keySet,
-      fetchedAt: rt.now(),
-      maxAgeSeconds: this.#clamp(fetched.maxAgeSeconds),
-    };
-    return ok(true);
+function selectKeys(set: KeySet, kid: string | undefined, alg: string): VerificationKey[] {
+  if (kid !== undefined) {
+    const key = set.byKid.get(kid);
+    return key && keyFitsAlgorithm(key, alg) ? [key] : [];
   }
+  return set.keys.filter((key) => keyFitsAlgorithm(key, alg));
+}
 
-  #unavailable(
-    reason: "discovery_unavailable" | "jwks_unavailable",
-    problem: string,
-  ): { ok: false; failure: Failure } {
-    return fail(unavailable(reason, this.config.unavailableRetryAfterSeconds, problem));
-  }
+/** Two keys are the same key when their public material is. */
+function keyMaterial(key: VerificationKey): string {
+  const { kty, crv, n, e, x, y } = key.jwk;
+  return JSON.stringify([kty, crv, n, e, x, y]);
+}
 
-  #isExpired(entry: Cached<unknown>, now: number): boolean {
-    return now - entry.fetchedAt >= entry.maxAgeSeconds * 1000;
-  }
+function unknownKid(alg: string): Failure {
+  return { kind: "unauthenticated", reason: "unknown_kid", detail: `no key for ${alg}` };
+}
 
-  #clamp(maxAgeSeconds: number | undefined): number {
-    const { minMaxAgeSeconds, maxMaxAgeSeconds } = this.config.keyCache;
-    return Math.min(maxMaxAgeSeconds, Math.max(minMaxAgeSeconds, maxAgeSeconds ?? minMaxAgeSeconds));
-  }
-
-  #limits() {
-    return {
-      timeoutMs: this.config.keyCache.fetchTimeoutMs,
-      maxBytes: this.config.keyCache.maxResponseBytes,
-    };
-  }
+function summarize(outcome: RefreshOutcome): RefreshResult {
+  if (outcome.ok) return { outcome: outcome.askedProvider ? "refreshed" : "current" };
+  return {
+    outcome: "failed",
+    reason: outcome.failure.reason,
+    ...(outcome.failure.detail === undefined ? {} : { problem: outcome.failure.detail }),
+  };
 }

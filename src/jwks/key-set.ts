@@ -1,5 +1,6 @@
 import { importJWK, type JWK } from "jose";
 import { decodeBase64UrlStrict } from "../jwt/base64url.ts";
+import { hasRocaFingerprint } from "./roca.ts";
 
 /** A public signing key that passed the hygiene rules, with its CryptoKeys imported on first use. */
 export interface VerificationKey {
@@ -56,8 +57,8 @@ export function selectKeys(set: KeySet, kid: string | undefined, alg: string): V
 
 /**
  * Judges a JWKS document: keeps the public signing keys that are safe to trust and drops the rest with
- * a reason (private parts, symmetric keys, `use` other than sig, RSA under 2048 bits or e=1, EC points
- * off their curve, unknown kinds, duplicate kids). Returns undefined when the document is not a JWKS.
+ * a reason (private parts, symmetric keys, `use` other than sig, RSA under 2048 bits, with e=1 or with
+ * the ROCA fingerprint, EC points off their curve, unknown kinds, duplicate kids). Returns undefined when the document is not a JWKS.
  */
 export async function ingestJwks(
   document: unknown,
@@ -135,6 +136,7 @@ async function rsaProblem(jwk: Record<string, unknown>): Promise<string | undefi
   if (bitLength(n) < MIN_RSA_BITS) return `RSA modulus of ${bitLength(n)} bits is under ${MIN_RSA_BITS}`;
   const exponent = e.reduce((value, byte) => value * 256 + byte, 0);
   if (exponent < 3 || exponent % 2 === 0) return `RSA public exponent ${exponent} is unsafe`;
+  if (hasRocaFingerprint(n)) return "RSA modulus has the ROCA fingerprint (CVE-2017-15361)";
   if (jwk.alg !== undefined && !/^(RS|PS)(256|384|512)$/.test(jwk.alg as string))
     return `alg ${jwk.alg as string} does not fit an RSA key`;
   return importProblem(jwk, (jwk.alg as string | undefined) ?? "RS256");

@@ -2,7 +2,7 @@ import type { GateConfig } from "../config/config.ts";
 import { type Failure, unauthenticated } from "../failure.ts";
 import { sealVerifiedIdentity, type VerifiedIdentity } from "../identity.ts";
 import type { KeyMatch, KeyTier } from "../jwks/key-cache.ts";
-import { cryptoKeyFor } from "../jwks/key-set.ts";
+import { cryptoKeyFor, type VerificationKey } from "../jwks/key-set.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { checkIdTokenClaims } from "./claims.ts";
@@ -14,6 +14,12 @@ import { parseStrictJsonObject } from "./strict-json.ts";
 /** Where the verifier gets the issuer's keys for a token's `kid` and `alg` (the `KeyCache` in the worker). */
 export interface KeySource {
   keysFor(rt: Runtime, kid: string | undefined, alg: string): Promise<Result<KeyMatch, Failure>>;
+  /** For a token without a kid whose candidates all failed: keys a forced refresh brought (optional). */
+  keysAfterSignatureMiss?(
+    rt: Runtime,
+    alg: string,
+    tried: readonly VerificationKey[],
+  ): Promise<Result<KeyMatch, Failure>>;
 }
 
 /** A JWS whose signature verified with one of the issuer's keys; its payload is not yet parsed. */
@@ -63,8 +69,27 @@ export async function verifyJws(
   if (!match.ok) return fail(withKid(match.failure, kid));
   const { tier } = match.value;
 
+  let verdict = await verifyWithAny(alg, match.value.keys, signature, signingInput);
+  if (!verdict.ok && kid === undefined && keys.keysAfterSignatureMiss) {
+    // Without a kid, a key the set lacks shows only as a failed signature: one forced refresh (the
+    // unknown-kid cooldown applies), then the keys not tried yet.
+    const retry = await keys.keysAfterSignatureMiss(rt, alg, match.value.keys);
+    if (!retry.ok) return fail(retry.failure);
+    if (retry.value.keys.length > 0)
+      verdict = await verifyWithAny(alg, retry.value.keys, signature, signingInput);
+  }
+  if (!verdict.ok) return fail({ ...verdict.failure, ...optionalKid(kid), tier });
+  return ok({ header, alg, kid, tier, payloadBytes });
+}
+
+async function verifyWithAny(
+  alg: string,
+  candidates: readonly VerificationKey[],
+  signature: Uint8Array,
+  signingInput: Uint8Array,
+): Promise<Result<true, Failure>> {
   let failure = unauthenticated("bad_signature");
-  for (const key of match.value.keys) {
+  for (const key of candidates) {
     let cryptoKey: CryptoKey;
     try {
       cryptoKey = await cryptoKeyFor(key, alg);
@@ -72,10 +97,9 @@ export async function verifyJws(
       failure = unauthenticated(reasonForJoseError(error), "the key cannot be imported for this alg");
       continue;
     }
-    if (await verifySignature(alg, cryptoKey, signature, signingInput))
-      return ok({ header, alg, kid, tier, payloadBytes });
+    if (await verifySignature(alg, cryptoKey, signature, signingInput)) return ok(true);
   }
-  return fail({ ...failure, ...optionalKid(kid), tier });
+  return fail(failure);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type Failure, unauthenticated } from "../failure.ts";
+import type { KeyMatch } from "../jwks/key-cache.ts";
 import type { KeyLookup } from "../observe/key-probe.ts";
-import { fail, ok } from "../result.ts";
+import { fail, ok, type Result } from "../result.ts";
 import type { RevocationDocument, RevocationEntry, RevocationType } from "./revocation-document.ts";
 
 /** An issuer's revocations compiled for O(1) checks, with the time they were read from KV. */
@@ -56,19 +57,36 @@ export function revokedFailure(entry: RevocationEntry): Failure {
  */
 export function withoutRevokedKeys(keys: KeyLookup, list: RevocationList, nowSeconds: number): KeyLookup {
   if (list.size === 0) return keys;
+  const usableOnly = (match: Result<KeyMatch, Failure>): Result<KeyMatch, Failure> => {
+    if (!match.ok) return match;
+    const usable = match.value.keys.filter(
+      (key) => key.kid === undefined || !findRevocation(list, { kid: key.kid }, nowSeconds),
+    );
+    if (usable.length === match.value.keys.length) return match;
+    if (usable.length === 0) return fail(unauthenticated("revoked", "every matching key is revoked"));
+    return ok({ ...match.value, keys: usable });
+  };
+  const afterMiss = keys.keysAfterSignatureMiss?.bind(keys);
   return {
     async keysFor(rt, kid, alg) {
       const named = kid === undefined ? undefined : findRevocation(list, { kid }, nowSeconds);
       if (named) return fail(revokedFailure(named));
-      const match = await keys.keysFor(rt, kid, alg);
-      if (!match.ok) return match;
-      const usable = match.value.keys.filter(
-        (key) => key.kid === undefined || !findRevocation(list, { kid: key.kid }, nowSeconds),
-      );
-      if (usable.length === match.value.keys.length) return match;
-      if (usable.length === 0) return fail(unauthenticated("revoked", "every matching key is revoked"));
-      return ok({ ...match.value, keys: usable });
+      return usableOnly(await keys.keysFor(rt, kid, alg));
     },
+    ...(afterMiss
+      ? {
+          // Revoked keys are left out of the retry without a verdict of their own: the token was
+          // not shown to be signed by one of them.
+          async keysAfterSignatureMiss(rt, alg, tried) {
+            const match = await afterMiss(rt, alg, tried);
+            if (!match.ok) return match;
+            const usable = match.value.keys.filter(
+              (key) => key.kid === undefined || !findRevocation(list, { kid: key.kid }, nowSeconds),
+            );
+            return ok({ ...match.value, keys: usable });
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { GateConfig } from "../config/config.ts";
+import { readKvText } from "../jwks/kv-store.ts";
 import type { Runtime } from "../platform.ts";
 import { compileRevocations, NO_REVOCATIONS, type RevocationList } from "./check-revocation.ts";
 import { parseRevocationDocument, revocationKey } from "./revocation-document.ts";
@@ -60,13 +61,12 @@ export class RevocationCache {
   async #load(rt: Runtime): Promise<void> {
     const startedAt = rt.now();
     const issuer = this.config.issuer;
-    let text: string | null;
-    try {
-      text = await rt.kv.get(revocationKey(issuer), "text");
-    } catch (error) {
-      this.#failed(rt, startedAt, "kv_error", error instanceof Error ? error.name : "unknown");
+    const read = await readKvText(rt.kv, revocationKey(issuer), this.config.keyCache.kvTimeoutMs);
+    if ("problem" in read) {
+      this.#failed(rt, startedAt, "kv_error", read.problem);
       return;
     }
+    const text = read.text;
     const parsed = parseRevocationDocument(text, issuer, Math.floor(startedAt / 1000));
     if (!parsed.ok) {
       this.#failed(rt, startedAt, "invalid", parsed.failure);

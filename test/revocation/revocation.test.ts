@@ -111,12 +111,14 @@ describe("emergency revocation", () => {
   it("reads KV once on a cold isolate and never again per request while the document is fresh", async () => {
     const h = await createHarness();
     const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
+    let readsAfterFirst = 0;
     for (let i = 0; i < 25; i++) {
       expect((await h.fetch("/private", h.bearer(token))).status).toBe(200);
+      if (i === 0) readsAfterFirst = h.kvReads.length; // the cold isolate also looks for keys in KV
       h.clock.nowMs += 300; // 25 requests over 7.5 s, inside the 10 s cache
     }
     expect(revocationReads(h)).toBe(1);
-    expect(h.kvReads).toEqual([KEY]);
+    expect(h.kvReads).toHaveLength(readsAfterFirst);
   });
 
   it("after REVOCATION_CACHE_SECONDS serves the cached document and refreshes it once in the background", async () => {
@@ -155,7 +157,7 @@ describe("emergency revocation", () => {
       event: "revocation_load_failed",
       issuer: ISSUER,
       outcome: "kv_error",
-      problem: "Error",
+      problem: expect.stringMatching(/^Error/),
       using: "no revocations (fail open)",
     });
     h.kvFaults.failReads = false;

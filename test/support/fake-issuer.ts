@@ -43,13 +43,41 @@ export async function signToken(
     .sign(key.privateKey);
 }
 
+type Responder = (request: Request) => Promise<Response> | Response;
+
+/** A provider response the test holds back and releases when (and in the order) it chooses. */
+export interface HeldRequest {
+  readonly request: Request;
+  release(response: Response): void;
+}
+
+/** Requests held by `FakeIssuer.holdJwks()`, in arrival order. */
+export class HeldRequests {
+  readonly requests: HeldRequest[] = [];
+  #waiters: (() => void)[] = [];
+
+  /** The responder that holds every request until the test releases it (or its signal aborts). */
+  readonly responder: Responder = (request) =>
+    new Promise<Response>((resolve, reject) => {
+      request.signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+      this.requests.push({ request, release: resolve });
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+
+  /** Resolves once `count` requests are held. */
+  async until(count: number): Promise<void> {
+    while (this.requests.length < count) await new Promise<void>((wake) => this.#waiters.push(wake));
+  }
+}
+
 /** The provider's side: a discovery document and a JWKS whose keys a test can rotate or break. */
 export class FakeIssuer {
   keys: SigningKey[];
   jwksCacheControl = "max-age=600";
+  discoveryCacheControl = "max-age=3600";
   /** Replace to make the provider misbehave (down, slow, garbage). */
-  jwksResponder: (() => Promise<Response> | Response) | undefined;
-  discoveryResponder: (() => Promise<Response> | Response) | undefined;
+  jwksResponder: Responder | undefined;
+  discoveryResponder: Responder | undefined;
   readonly fetches: string[] = [];
 
   constructor(keys: SigningKey[]) {
@@ -66,26 +94,51 @@ export class FakeIssuer {
     };
   }
 
+  /** The JWKS the provider publishes now. */
+  jwks(keys: readonly SigningKey[] = this.keys): { keys: JWK[] } {
+    return { keys: keys.map((k) => k.publicJwk) };
+  }
+
+  /** The JWKS response as the provider sends it now (or for `keys`). */
+  jwksResponse(keys: readonly SigningKey[] = this.keys): Response {
+    return Response.json(this.jwks(keys), { headers: { "cache-control": this.jwksCacheControl } });
+  }
+
+  /** From now on, JWKS requests wait until the test releases them. */
+  holdJwks(): HeldRequests {
+    const held = new HeldRequests();
+    this.jwksResponder = held.responder;
+    return held;
+  }
+
   /** Answers requests for the issuer's host; undefined for any other host. */
   async handle(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url);
     if (url.origin !== ISSUER) return undefined;
     this.fetches.push(url.pathname);
     if (url.pathname === "/.well-known/openid-configuration") {
-      if (this.discoveryResponder) return this.discoveryResponder();
-      return Response.json(this.discoveryDocument, { headers: { "cache-control": "max-age=3600" } });
+      if (this.discoveryResponder) return this.discoveryResponder(request);
+      return Response.json(this.discoveryDocument, {
+        headers: { "cache-control": this.discoveryCacheControl },
+      });
     }
     if (url.pathname === "/jwks") {
-      if (this.jwksResponder) return this.jwksResponder();
-      return Response.json(
-        { keys: this.keys.map((k) => k.publicJwk) },
-        { headers: { "cache-control": this.jwksCacheControl } },
-      );
+      if (this.jwksResponder) return this.jwksResponder(request);
+      return this.jwksResponse();
     }
     return new Response("not found", { status: 404 });
   }
 
   jwksFetchCount(): number {
     return this.fetches.filter((path) => path === "/jwks").length;
+  }
+
+  discoveryFetchCount(): number {
+    return this.fetches.filter((path) => path === "/.well-known/openid-configuration").length;
+  }
+
+  /** Every request that reached the provider (discovery and JWKS). */
+  providerFetchCount(): number {
+    return this.fetches.length;
   }
 }

@@ -1,4 +1,9 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createScheduledController,
+  reset,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
 import { revocationKey } from "../../src/revocation/revocation-document.ts";
 import { createWorker } from "../../src/worker.ts";
@@ -14,21 +19,37 @@ export interface OriginCall {
   readonly body: string;
 }
 
+/** The frozen clock; share one between harnesses to run several isolates on one timeline. */
+export interface Clock {
+  nowMs: number;
+}
+
 export interface HarnessOptions {
   readonly vars?: Record<string, unknown>;
   readonly issuer?: FakeIssuer;
   readonly nowMs?: number;
   /** The `AUTH_METRICS` binding: a recording fake by default, `false` for none (unbound). */
   readonly metrics?: FakeDataset | false;
+  readonly clock?: Clock;
+  /** A KVNamespace to use instead of the AUTH_KV binding (e.g. one that fails). */
+  readonly kv?: KVNamespace;
+  /**
+   * Keep what KV holds. By default a harness starts with empty KV (KV is not reset between tests of
+   * a file); keep it to add a second isolate next to a first one.
+   */
+  readonly keepKv?: boolean;
 }
+
+export const START_MS = Date.UTC(2026, 10, 22, 12, 0, 0);
 
 /**
  * The real worker over a controlled platform: a frozen clock, a fake issuer and a recording origin
- * behind the fetch seam, and captured log lines.
+ * behind the fetch seam, and captured log lines. Each harness is a new isolate (its own memory).
  */
 export async function createHarness(options: HarnessOptions = {}) {
+  if (!options.keepKv) await reset();
   const issuer = options.issuer ?? new FakeIssuer([await makeSigningKey("RS256", "rsa-1")]);
-  const clock = { nowMs: options.nowMs ?? Date.UTC(2026, 10, 22, 12, 0, 0) };
+  const clock: Clock = options.clock ?? { nowMs: options.nowMs ?? START_MS };
   const originCalls: OriginCall[] = [];
   const logs: Record<string, unknown>[] = [];
   const outbound: string[] = [];
@@ -57,6 +78,7 @@ export async function createHarness(options: HarnessOptions = {}) {
       }
       throw new TypeError(`unexpected outbound fetch to ${request.url}`);
     },
+    ...(options.kv ? { kv: options.kv } : {}),
   });
   const kv = countingKv(workerEnv.AUTH_KV);
   const metrics = options.metrics === undefined ? new FakeDataset() : options.metrics;
@@ -72,11 +94,18 @@ export async function createHarness(options: HarnessOptions = {}) {
   // KV outlives a test within a file: start every harness without revocations.
   await workerEnv.AUTH_KV.delete(revocationKey(String(env.OIDC_ISSUER)));
   kv.reads.length = 0;
+  /** One request, awaited with the background work it scheduled (ctx.waitUntil). */
   const fetch = async (path: string, init?: RequestInit): Promise<Response> => {
     const ctx = createExecutionContext();
     const response = await worker.fetch(new Request(`https://site.test${path}`, init), env, ctx);
     await waitOnExecutionContext(ctx);
     return response;
+  };
+  /** One run of the cron trigger, awaited with its background work. */
+  const scheduled = async (cron = "*/5 * * * *"): Promise<void> => {
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron, scheduledTime: clock.nowMs }), env, ctx);
+    await waitOnExecutionContext(ctx);
   };
   const bearer = (token: string, extra: Record<string, string> = {}): RequestInit => ({
     headers: { authorization: `Bearer ${token}`, ...extra },
@@ -95,8 +124,14 @@ export async function createHarness(options: HarnessOptions = {}) {
     kvFaults: kv.faults,
     metrics: metrics || undefined,
     fetch,
+    scheduled,
     bearer,
     nowSeconds: () => Math.floor(clock.nowMs / 1000),
+    advanceSeconds: (seconds: number) => {
+      clock.nowMs += seconds * 1000;
+    },
+    /** The log lines of one event, e.g. "decision" or "key_fetch". */
+    events: (event: string) => logs.filter((line) => line.event === event),
   };
 }
 

@@ -1,0 +1,198 @@
+import { type Failure, unavailable } from "../failure.ts";
+import type { Runtime } from "../platform.ts";
+import { fail, ok, type Result } from "../result.ts";
+import { type DocumentSnapshot, snapshotDocument } from "./document-snapshot.ts";
+import type {
+  DocumentPolicy,
+  DocumentSource,
+  Entry,
+  RefreshOutcome,
+  RefreshPlan,
+  Served,
+  Tier,
+} from "./document-types.ts";
+import { FetchAttempts, unavailableFor } from "./fetch-attempts.ts";
+import { clampMaxAgeSeconds, type Dated, type Freshness, judgeFreshness } from "./freshness.ts";
+import { InFlightRefresh } from "./in-flight.ts";
+import { documentKey, readDocumentRecord, writeDocumentRecord } from "./kv-store.ts";
+
+/**
+ * One provider document (the discovery document or the JWKS) cached in three tiers: isolate memory
+ * (values only), then KV, then the provider. At most one refresh runs per isolate at a time; the
+ * requests that need one meanwhile join it (see InFlightRefresh for why that cannot hang them).
+ */
+export class DocumentCache<T> {
+  #entry: Entry<T> | undefined;
+  #generation = 0;
+  readonly #attempts: FetchAttempts;
+  readonly #inFlight: InFlightRefresh<RefreshOutcome>;
+
+  constructor(
+    private readonly source: DocumentSource<T>,
+    private readonly policy: DocumentPolicy,
+  ) {
+    this.#inFlight = new InFlightRefresh(policy.refreshDeadlineMs);
+    this.#attempts = new FetchAttempts(source.kind, policy.failureBackoffSeconds);
+  }
+
+  get entry(): Entry<T> | undefined {
+    return this.#entry;
+  }
+
+  freshness(entry: Dated, nowMs: number): Freshness {
+    return judgeFreshness(entry, this.policy.maxStaleSeconds, nowMs);
+  }
+
+  /**
+   * The document for a request: fresh memory at once; stale memory at once with a refresh behind the
+   * response; otherwise KV, then the provider, while the request waits. Fails (→ 503) only when
+   * nothing usable can be had.
+   */
+  async read(rt: Runtime): Promise<Result<Served<T>, Failure>> {
+    const before = this.#entry;
+    if (before && this.freshness(before, rt.now()) !== "expired")
+      return ok(this.#serve(rt, before, "memory"));
+    const outcome = await this.refresh(rt, {
+      trigger: before ? "expired" : "cold",
+      satisfied: (entry, nowMs) => entry !== undefined && this.freshness(entry, nowMs) !== "expired",
+    });
+    const after = this.#entry;
+    if (!after || this.freshness(after, rt.now()) === "expired")
+      return fail(outcome.ok ? unavailableFor(this.source.kind, "no usable document", 1) : outcome.failure);
+    return ok(this.#serve(rt, after, after === before ? "memory" : after.source));
+  }
+
+  /** Runs `plan`, or joins the refresh already running in this isolate. Never rejects. */
+  refresh(rt: Runtime, plan: RefreshPlan<T>): Promise<RefreshOutcome> {
+    const running = this.#inFlight.running(rt.now());
+    if (running) return this.#join(running);
+    return this.#inFlight.start(rt.now(), this.#run(rt, plan, ++this.#generation));
+  }
+
+  /** Waits (bounded) for the refresh running in this isolate, if any. */
+  async waitForRunning(rt: Runtime): Promise<RefreshOutcome | undefined> {
+    const running = this.#inFlight.running(rt.now());
+    return running ? this.#join(running) : undefined;
+  }
+
+  /** The provider's recent record for this document: the last fetch and the backoff after a failure. */
+  get attempts(): FetchAttempts {
+    return this.#attempts;
+  }
+
+  snapshot(nowMs: number): DocumentSnapshot {
+    const entry = this.#entry;
+    const freshness = entry && this.freshness(entry, nowMs);
+    const refreshing = this.#inFlight.running(nowMs) !== undefined;
+    return snapshotDocument(entry, freshness, this.#attempts.last, refreshing, nowMs);
+  }
+
+  /** Serves a usable entry; a stale one also starts a refresh behind the response. */
+  #serve(rt: Runtime, entry: Entry<T>, tier: Tier): Served<T> {
+    const now = rt.now();
+    if (this.freshness(entry, now) === "fresh") return { entry, tier };
+    // Once per isolate at a time, and not while backing off after a failure.
+    if (!this.#inFlight.running(now) && !this.#attempts.backoffFailure(now))
+      rt.waitUntil(
+        this.refresh(rt, {
+          trigger: "stale",
+          satisfied: (current, nowMs) => current !== undefined && this.freshness(current, nowMs) === "fresh",
+        }),
+      );
+    return { entry, tier: "stale" };
+  }
+
+  async #run(rt: Runtime, plan: RefreshPlan<T>, generation: number): Promise<RefreshOutcome> {
+    try {
+      await this.#adoptFromKv(rt, generation);
+      if (plan.satisfied(this.#entry, rt.now())) return { ok: true, askedProvider: false };
+      const backoff = this.#attempts.backoffFailure(rt.now());
+      if (backoff) return { ok: false, failure: backoff, askedProvider: false };
+      if (plan.mayAskProvider && !(await plan.mayAskProvider(rt))) return { ok: true, askedProvider: false };
+      return await this.#fetch(rt, plan, generation);
+    } catch (error) {
+      // A bug, not the provider: answer 503 rather than crash the request, and say so in the log.
+      const problem = error instanceof Error ? `${error.name}: ${error.message}` : "unknown error";
+      rt.log({ event: "key_refresh_error", document: this.source.kind, problem });
+      return { ok: false, failure: unavailableFor(this.source.kind, problem, 1), askedProvider: false };
+    }
+  }
+
+  async #adoptFromKv(rt: Runtime, generation: number): Promise<void> {
+    const { kind } = this.source;
+    const record = await readDocumentRecord(rt, kind, this.policy.issuer, this.policy.kvTimeoutMs);
+    if (!record || (this.#entry && record.fetchedAt <= this.#entry.fetchedAt)) return;
+    const value = await this.source.revive(record.body);
+    if (value === undefined) {
+      rt.log({
+        event: "kv_record_ignored",
+        key: documentKey(kind, this.policy.issuer),
+        problem: "judged bad",
+      });
+      return;
+    }
+    const maxAgeSeconds = clampMaxAgeSeconds(record.maxAgeSeconds, this.policy);
+    this.#install({ value, fetchedAt: record.fetchedAt, maxAgeSeconds, source: "kv", generation });
+  }
+
+  async #fetch(rt: Runtime, plan: RefreshPlan<T>, generation: number): Promise<RefreshOutcome> {
+    const { kind } = this.source;
+    const { issuer, maxStaleSeconds, kvTimeoutMs } = this.policy;
+    const fetchedAt = rt.now();
+    const fetched = await this.source.fetch(rt);
+    const logged = { event: "key_fetch", document: kind, issuer, trigger: plan.trigger };
+    if (!fetched.ok) {
+      const { reason, detail, outcome, status } = fetched.failure;
+      this.#attempts.record({
+        at: rt.now(),
+        ok: false,
+        problem: detail,
+        outcome,
+        ...(status ? { status } : {}),
+      });
+      rt.log({ ...logged, outcome: "failed", reason, problem: detail });
+      const failure = unavailable(reason, this.policy.failureBackoffSeconds, detail);
+      return { ok: false, failure, askedProvider: true };
+    }
+    this.#attempts.record({ at: rt.now(), ok: true, outcome: "ok", status: 200 });
+    const maxAgeSeconds = clampMaxAgeSeconds(fetched.value.declaredMaxAgeSeconds, this.policy);
+    const entry: Entry<T> = {
+      value: fetched.value.value,
+      fetchedAt,
+      maxAgeSeconds,
+      source: "provider",
+      generation,
+    };
+    const installed = this.#install(entry);
+    rt.log({ ...logged, outcome: installed ? "ok" : "superseded", maxAgeSeconds });
+    if (installed) {
+      const shared = { kind, issuer, fetchedAt, maxAgeSeconds, body: fetched.value.stored };
+      rt.waitUntil(writeDocumentRecord(rt, shared, maxStaleSeconds, kvTimeoutMs));
+      plan.afterFetch?.(rt, entry);
+    }
+    return { ok: true, askedProvider: true };
+  }
+
+  /** Installs `entry` unless memory already holds a newer one: a refresh that finishes late loses. */
+  #install(entry: Entry<T>): boolean {
+    const current = this.#entry;
+    const older =
+      current !== undefined &&
+      (entry.fetchedAt < current.fetchedAt ||
+        (entry.fetchedAt === current.fetchedAt && entry.generation <= current.generation));
+    if (!older) this.#entry = entry;
+    return !older;
+  }
+
+  #join(running: Promise<RefreshOutcome>): Promise<RefreshOutcome> {
+    return this.#inFlight.wait(running, () => ({
+      ok: false,
+      failure: unavailableFor(
+        this.source.kind,
+        `a refresh did not finish within ${this.policy.refreshDeadlineMs} ms`,
+        1,
+      ),
+      askedProvider: false,
+    }));
+  }
+}
