@@ -1,25 +1,25 @@
-import type { GateConfig } from "./config/config.ts";
-import { type Failure, unauthenticated } from "./failure.ts";
+import { type Authenticated, type AuthFailure, authenticate } from "./authenticate.ts";
+import { AUTH_PATHS } from "./config/defaults.ts";
+import type { Failure } from "./failure.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin } from "./forward/origin.ts";
-import { readBearer } from "./http/bearer.ts";
-import type { KeyCache } from "./jwks/key-cache.ts";
-import { type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
-import { decisionLine } from "./observe/decision-log.ts";
+import { cookieScheme, expireCookie, stripOwnCookies } from "./http/cookies.ts";
+import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
+import type { IsolateState } from "./isolate-state.ts";
+import type { VerifyFailure } from "./jwt/verify-id-token.ts";
+import { type Decision, decisionLine } from "./observe/decision-log.ts";
+import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
 import { admits } from "./policy/admit.ts";
 import { matchRoute } from "./policy/match-route.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
-/** What an isolate keeps between requests for one configuration. */
-export interface IsolateState {
-  readonly config: GateConfig;
-  readonly keys: KeyCache;
-}
+export type { IsolateState } from "./isolate-state.ts";
 
 /**
- * The request path for every non-login request: match the route, strip spoofed identity headers,
- * and either forward (public route, or a verified and admitted identity) or answer at the edge.
+ * The request path for every request that is not one of edge-auth's own endpoints: match the route,
+ * strip spoofed identity headers and edge-auth's own cookies, and either forward (public route, or a
+ * verified and admitted identity from a bearer ID token or a session) or answer at the edge.
  * Nothing reaches the origin without a verified identity unless its route is public.
  */
 export async function gateRequest(
@@ -30,73 +30,97 @@ export async function gateRequest(
 ): Promise<Response> {
   const startedAt = rt.now();
   const { config } = state;
-  const route = matchRoute(config, new URL(request.url).pathname);
-  const requestId = request.headers.get("cf-ray") ?? crypto.randomUUID();
-  const routeName = route.index === -1 ? "(default)" : `${route.index}:${route.pattern}`;
+  const url = new URL(request.url);
+  const route = matchRoute(config, url.pathname);
+  const scheme = cookieScheme(url, config.session.cookieName);
+  const log = (decision: Omit<Decision, "requestId" | "route" | "durationMs">) =>
+    rt.log(
+      decisionLine({
+        requestId: request.headers.get("cf-ray") ?? crypto.randomUUID(),
+        route: route.index === -1 ? "(default)" : `${route.index}:${route.pattern}`,
+        ...decision,
+        durationMs: rt.now() - startedAt,
+      }),
+    );
   const headers = new Headers(request.headers);
   stripIdentityHeaders(headers, config);
+  stripOwnCookies(headers, config.session.cookieName);
   const origin = chooseOrigin(config, env);
 
   if (route.access === "public") {
     const response = await forwardToOrigin(request, headers, origin, rt);
-    rt.log(
-      decisionLine({
-        requestId,
-        route: routeName,
-        outcome: "public",
-        status: response.status,
-        durationMs: rt.now() - startedAt,
-      }),
-    );
+    log({ outcome: "public", status: response.status });
     return response;
   }
 
-  const refuse = (failure: VerifyFailure, credentialSent: boolean): Response => {
-    const response = respondToFailure(failure, { realm: config.realm, credentialSent });
-    rt.log(
-      decisionLine({
-        requestId,
-        route: routeName,
-        outcome: "refused",
-        status: response.status,
-        reason: failure.reason,
-        issuer: config.issuer,
-        ...(failure.kid === undefined ? {} : { kid: failure.kid }),
-        ...(failure.tier === undefined ? {} : { tier: failure.tier }),
-        durationMs: rt.now() - startedAt,
-      }),
-    );
+  const refuse = (refusal: AuthFailure, response: Response): Response => {
+    const failure: VerifyFailure = refusal.failure;
+    if (refusal.forgetSessionCookie)
+      response.headers.append("set-cookie", expireCookie(scheme.session, scheme.secure));
+    log({
+      outcome: "refused",
+      status: response.status,
+      reason: failure.reason,
+      issuer: config.issuer,
+      ...(failure.kid === undefined ? {} : { kid: failure.kid }),
+      ...(failure.tier === undefined ? {} : { tier: failure.tier }),
+    });
     return response;
   };
 
-  const credential = readBearer(request.headers);
-  if (credential.kind === "none") return refuse(unauthenticated("no_credential"), false);
-  if (credential.kind === "malformed")
-    return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
+  const authenticated = await authenticate(request, rt, state, scheme);
+  if (!authenticated.ok) {
+    const refusal = authenticated.failure;
+    return refuse(
+      refusal,
+      respondToFailure(refusal.failure, {
+        realm: config.realm,
+        credentialSent: refusal.credentialSent,
+        presentation: unauthenticatedPresentation(request, route.unauthenticated),
+        ...(config.loginEnabled ? { loginUrl: loginUrlFor(url) } : {}),
+      }),
+    );
+  }
 
-  const verified = await verifyIdToken(credential.token, config, state.keys, rt);
-  if (!verified.ok) return refuse(verified.failure, true);
-  const { identity, kid, tier } = verified.value;
+  const auth = authenticated.value;
+  const { identity } = auth;
+  const kidAndTier =
+    auth.via === "bearer" ? { ...(auth.kid === undefined ? {} : { kid: auth.kid }), tier: auth.tier } : {};
   if (!admits(route, identity)) {
     const forbidden: Failure = { kind: "forbidden", reason: "forbidden_by_policy" };
-    return refuse({ ...forbidden, ...(kid === undefined ? {} : { kid }), tier }, true);
+    const page = auth.via === "session" && classifyRequest(request) === "navigation";
+    const response = respondToFailure(forbidden, {
+      realm: config.realm,
+      credentialSent: true,
+      presentation: page ? "page" : "api",
+      identity,
+      ...(page ? { formActionOrigins: await signOutFormOrigins(rt, state) } : {}),
+    });
+    return refuse(
+      { failure: { ...forbidden, ...kidAndTier }, credentialSent: true, forgetSessionCookie: false },
+      response,
+    );
   }
 
   // The credential was consumed here; the origin gets identity headers (and the token only if configured).
   headers.delete("authorization");
-  injectIdentityHeaders(headers, identity, config, credential.token);
+  injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
   const response = await forwardToOrigin(request, headers, origin, rt);
-  rt.log(
-    decisionLine({
-      requestId,
-      route: routeName,
-      outcome: "forwarded",
-      status: response.status,
-      issuer: identity.issuer,
-      ...(kid === undefined ? {} : { kid }),
-      tier,
-      durationMs: rt.now() - startedAt,
-    }),
-  );
+  log({
+    outcome: "forwarded",
+    status: response.status,
+    issuer: identity.issuer,
+    credential: auth.via,
+    ...kidAndTier,
+  });
   return response;
+}
+
+/** `/auth/login?return_to=<this path and query>`: where an unauthenticated browser is sent. */
+export function loginUrlFor(url: URL): string {
+  return `${AUTH_PATHS.login}?return_to=${encodeURIComponent(`${url.pathname}${url.search}`)}`;
+}
+
+function forwardedToken(auth: Authenticated): string {
+  return auth.via === "bearer" ? auth.token : auth.record.idToken;
 }

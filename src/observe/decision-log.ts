@@ -4,7 +4,15 @@ import type { KeyTier } from "../jwks/key-cache.ts";
 export interface Decision {
   readonly requestId: string;
   readonly route: string;
-  readonly outcome: "forwarded" | "public" | "refused" | "error";
+  readonly outcome:
+    | "forwarded"
+    | "public"
+    | "refused"
+    | "error"
+    | "login_started"
+    | "signed_in"
+    | "signed_out";
+  readonly credential?: "bearer" | "session";
   readonly status: number;
   readonly reason?: string;
   readonly issuer?: string;

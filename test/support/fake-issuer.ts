@@ -50,6 +50,8 @@ export class FakeIssuer {
   /** Replace to make the provider misbehave (down, slow, garbage). */
   jwksResponder: (() => Promise<Response> | Response) | undefined;
   discoveryResponder: (() => Promise<Response> | Response) | undefined;
+  /** The token endpoint, when a test plays the login flow (see fake-login-provider.ts). */
+  tokenHandler: ((request: Request) => Promise<Response>) | undefined;
   readonly fetches: string[] = [];
 
   constructor(keys: SigningKey[]) {
@@ -82,6 +84,7 @@ export class FakeIssuer {
         { headers: { "cache-control": this.jwksCacheControl } },
       );
     }
+    if (url.pathname === "/token" && this.tokenHandler) return this.tokenHandler(request);
     return new Response("not found", { status: 404 });
   }
 

@@ -2,8 +2,13 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env as workerEnv } from "cloudflare:workers";
 import { createWorker } from "../../src/worker.ts";
 import { CLIENT_ID, FakeIssuer, ISSUER, makeSigningKey } from "./fake-issuer.ts";
+import { FakeLoginProvider } from "./fake-login-provider.ts";
+import { countingKv } from "./kv.ts";
 
 export const ORIGIN = "https://origin.test";
+export const SITE = "https://site.test";
+/** A session secret for tests only (random enough to pass the strength check). */
+export const TEST_SESSION_SECRET = "test-only-session-secret-6f1d9c2ab7e04f38";
 
 export interface OriginCall {
   readonly method: string;
@@ -28,7 +33,10 @@ export async function createHarness(options: HarnessOptions = {}) {
   const originCalls: OriginCall[] = [];
   const logs: Record<string, unknown>[] = [];
   const outbound: string[] = [];
+  const provider = new FakeLoginProvider(issuer, () => Math.floor(clock.nowMs / 1000));
+  const kv = countingKv(workerEnv.AUTH_KV);
   const worker = createWorker({
+    kv: kv.namespace,
     now: () => clock.nowMs,
     log: (line) => logs.push({ ...line }),
     fetch: async (request) => {
@@ -53,11 +61,14 @@ export async function createHarness(options: HarnessOptions = {}) {
     OIDC_CLIENT_ID: CLIENT_ID,
     ORIGIN_URL: ORIGIN,
     AUTH_ROUTES: [{ pattern: "/public/*", access: "public" }, { pattern: "*" }],
+    SESSION_SECRET: TEST_SESSION_SECRET,
     ...options.vars,
   };
-  const fetch = async (path: string, init?: RequestInit): Promise<Response> => {
+  /** A request to the worker: a path on https://site.test, or an absolute URL (e.g. http://127.0.0.1). */
+  const fetch = async (pathOrUrl: string, init?: RequestInit): Promise<Response> => {
     const ctx = createExecutionContext();
-    const response = await worker.fetch(new Request(`https://site.test${path}`, init), env, ctx);
+    const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${SITE}${pathOrUrl}`;
+    const response = await worker.fetch(new Request(url, init), env, ctx);
     await waitOnExecutionContext(ctx);
     return response;
   };
@@ -68,6 +79,8 @@ export async function createHarness(options: HarnessOptions = {}) {
     worker,
     env,
     issuer,
+    provider,
+    kv,
     clock,
     originCalls,
     logs,

@@ -1,0 +1,229 @@
+import * as oauth from "oauth4webapi";
+import { AUTH_PATHS } from "../config/defaults.ts";
+import { badLogin, type Failure, unavailable } from "../failure.ts";
+import {
+  type CookieScheme,
+  cookieScheme,
+  expireCookie,
+  parseCookies,
+  serializeCookie,
+} from "../http/cookies.ts";
+import type { IsolateState } from "../isolate-state.ts";
+import { verifyIdToken } from "../jwt/verify-id-token.ts";
+import { decisionLine } from "../observe/decision-log.ts";
+import type { ProviderError } from "../pages/pages.ts";
+import type { Runtime } from "../platform.ts";
+import { redirect, respondToFailure } from "../respond/failure-response.ts";
+import { newSession, readSessionCookie } from "../session/session-id.ts";
+import { startSessionRecord } from "../session/session-record.ts";
+import { describeOAuthError, oidcClient } from "./client.ts";
+import { returnToUrl } from "./return-to.ts";
+import {
+  isWellFormedState,
+  type LoginTransaction,
+  openTransaction,
+  transactionCookieName,
+} from "./transaction.ts";
+
+const MAX_PROVIDER_TEXT = 300;
+
+/**
+ * GET /auth/callback: finishes a sign-in attempt. The `state` must name an attempt this browser
+ * started, unaltered, unexpired and not used before; the provider's `error` is shown politely; the code
+ * is exchanged at the token endpoint (with the client secret, or as a public client, with the PKCE
+ * verifier) and the ID token verified like a bearer token plus `nonce` (and `auth_time` when `max_age`
+ * was sent). Then a session is created and the browser sent (303) to the saved `return_to`.
+ * Every failure is a 400 page offering to try again — never a redirect back to the provider.
+ */
+export async function completeLogin(request: Request, rt: Runtime, state: IsolateState): Promise<Response> {
+  const startedAt = rt.now();
+  const { config } = state;
+  const url = new URL(request.url);
+  const scheme = cookieScheme(url, config.session.cookieName);
+  const setCookies: string[] = [];
+  const log = (outcome: "signed_in" | "refused", status: number, extra: Record<string, unknown>) =>
+    rt.log({
+      ...decisionLine({
+        requestId: request.headers.get("cf-ray") ?? crypto.randomUUID(),
+        route: AUTH_PATHS.callback,
+        outcome,
+        status,
+        issuer: config.issuer,
+        durationMs: rt.now() - startedAt,
+      }),
+      ...extra,
+    });
+
+  const outcome = await processCallback(request, url, scheme, rt, state, setCookies);
+  let response: Response;
+  if (outcome.ok) {
+    response = redirect(303, returnToUrl(outcome.returnTo, url.origin));
+    log("signed_in", 303, { sub: outcome.sub });
+  } else {
+    response = respondToFailure(outcome.failure, {
+      realm: config.realm,
+      credentialSent: false,
+      presentation: "page",
+      retryUrl: `${AUTH_PATHS.login}?return_to=${encodeURIComponent(outcome.returnTo)}`,
+      ...(outcome.providerError ? { providerError: outcome.providerError } : {}),
+    });
+    log("refused", response.status, {
+      reason: outcome.failure.reason,
+      ...(outcome.failure.detail === undefined ? {} : { detail: outcome.failure.detail }),
+    });
+  }
+  for (const cookie of setCookies) response.headers.append("set-cookie", cookie);
+  return response;
+}
+
+type CallbackOutcome =
+  | { readonly ok: true; readonly returnTo: string; readonly sub: string }
+  | {
+      readonly ok: false;
+      readonly failure: Failure;
+      readonly returnTo: string;
+      readonly providerError?: ProviderError;
+    };
+
+async function processCallback(
+  request: Request,
+  url: URL,
+  scheme: CookieScheme,
+  rt: Runtime,
+  state: IsolateState,
+  setCookies: string[],
+): Promise<CallbackOutcome> {
+  const { config, secrets, sessions } = state;
+  const params = url.searchParams;
+  const stateParam = params.get("state");
+  if (!stateParam || !secrets) return refused(badLogin("state_missing"), "/");
+  if (!isWellFormedState(stateParam)) return refused(badLogin("state_unknown", "malformed state"), "/");
+
+  const cookies = parseCookies(request.headers.get("cookie"));
+  const cookieName = transactionCookieName(scheme, stateParam);
+  const sealed = cookies.get(cookieName);
+  if (sealed === undefined)
+    return refused(badLogin("state_unknown", "no attempt cookie for this state"), "/");
+  // Whatever happens next, this attempt is over: the browser forgets it.
+  setCookies.push(expireCookie(cookieName, scheme.secure));
+  const transaction = await openTransaction(sealed, cookieName, secrets);
+  if (!transaction) return refused(badLogin("state_unknown", "attempt cookie altered or unreadable"), "/");
+  const { returnTo } = transaction;
+  if (transaction.state !== stateParam) return refused(badLogin("state_mismatch"), returnTo);
+  if (rt.now() / 1000 >= transaction.expiresAt) return refused(badLogin("state_expired"), returnTo);
+  if (!(await state.usedStates.claim(rt, transaction.state, transaction.expiresAt)))
+    return refused(badLogin("state_reused"), returnTo);
+
+  const error = params.get("error");
+  if (error !== null) {
+    const description = params.get("error_description");
+    const providerError: ProviderError = {
+      error: error.slice(0, MAX_PROVIDER_TEXT),
+      ...(description ? { description: description.slice(0, MAX_PROVIDER_TEXT) } : {}),
+    };
+    return {
+      ...refused(badLogin("provider_error", `error=${providerError.error}`), returnTo),
+      providerError,
+    };
+  }
+
+  const tokens = await exchangeCode(params, url, transaction, rt, state);
+  if (!tokens.ok) return refused(tokens.failure, returnTo);
+  const { idToken, refreshToken } = tokens;
+
+  const verified = await verifyIdToken(idToken, config, state.keys, rt, {
+    nonce: transaction.nonce,
+    ...(transaction.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: transaction.maxAgeSeconds }),
+  });
+  if (!verified.ok) {
+    const failure = verified.failure;
+    return refused(
+      failure.kind === "unavailable" ? failure : badLogin(failure.reason, failure.detail),
+      returnTo,
+    );
+  }
+  const identity = verified.value.identity;
+
+  const { cookieValue, handle } = await newSession(rt, secrets);
+  const sealedRefreshToken =
+    refreshToken === undefined
+      ? undefined
+      : await secrets.seal("refresh-token", refreshToken, handle.kvKey, rt);
+  const record = startSessionRecord(
+    identity.claims,
+    idToken,
+    sealedRefreshToken,
+    config.session,
+    Math.floor(rt.now() / 1000),
+  );
+  const saved = await sessions.save(rt, handle, record);
+  if (!saved.ok) return refused(saved.failure, returnTo);
+
+  // A new sign-in replaces the browser's previous session, which ends on the server too.
+  const previous = cookies.get(scheme.session);
+  const previousHandle = previous ? await readSessionCookie(previous, secrets) : undefined;
+  if (previousHandle && previousHandle.kvKey !== handle.kvKey)
+    rt.waitUntil(sessions.remove(rt, previousHandle));
+  setCookies.push(
+    serializeCookie(scheme.session, cookieValue, {
+      secure: scheme.secure,
+      maxAgeSeconds: config.session.absoluteTtlSeconds,
+    }),
+  );
+  return { ok: true, returnTo, sub: identity.sub };
+}
+
+type Exchanged =
+  | { readonly ok: true; readonly idToken: string; readonly refreshToken: string | undefined }
+  | { readonly ok: false; readonly failure: Failure };
+
+/** The token request (RFC 6749 §4.1.3 with the PKCE verifier, RFC 7636 §4.5) through oauth4webapi. */
+async function exchangeCode(
+  params: URLSearchParams,
+  url: URL,
+  transaction: LoginTransaction,
+  rt: Runtime,
+  state: IsolateState,
+): Promise<Exchanged> {
+  const { config } = state;
+  const discovery = await state.keys.discovery(rt);
+  if (!discovery.ok) return discovery;
+  if (!discovery.value.token_endpoint)
+    return fail(badLogin("code_exchange_failed", "the provider has no token_endpoint"));
+  const oidc = oidcClient(config, discovery.value, rt);
+  try {
+    // Checks the RFC 9207 `iss` parameter when the provider sends one; the state was checked above.
+    const callbackParams = oauth.validateAuthResponse(oidc.as, oidc.client, params, transaction.state);
+    const response = await oauth.authorizationCodeGrantRequest(
+      oidc.as,
+      oidc.client,
+      oidc.auth,
+      callbackParams,
+      `${url.origin}${AUTH_PATHS.callback}`,
+      transaction.codeVerifier,
+      oidc.http,
+    );
+    const tokens = await oauth.processAuthorizationCodeResponse(oidc.as, oidc.client, response, {
+      expectedNonce: transaction.nonce,
+      maxAge: transaction.maxAgeSeconds ?? oauth.skipAuthTimeCheck,
+      requireIdToken: true,
+    });
+    if (typeof tokens.id_token !== "string") return fail(badLogin("id_token_missing"));
+    return { ok: true, idToken: tokens.id_token, refreshToken: tokens.refresh_token };
+  } catch (error) {
+    const problem = describeOAuthError(error, "code_exchange_failed");
+    return fail(
+      problem.transient
+        ? unavailable(problem.reason, config.unavailableRetryAfterSeconds, problem.detail)
+        : badLogin(problem.reason, problem.detail),
+    );
+  }
+}
+
+function refused(failure: Failure, returnTo: string): { ok: false; failure: Failure; returnTo: string } {
+  return { ok: false, failure, returnTo };
+}
+
+function fail(failure: Failure): { ok: false; failure: Failure } {
+  return { ok: false, failure };
+}
