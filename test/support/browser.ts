@@ -21,11 +21,15 @@ export const NAVIGATION = {
  */
 export class Browser {
   readonly cookies = new Map<string, StoredCookie>();
+  /** Which isolate the requests reach (the harness's own unless a test points elsewhere). */
+  fetcher: Harness["fetch"];
 
   constructor(
     private readonly h: Harness,
     private readonly origin = SITE,
-  ) {}
+  ) {
+    this.fetcher = h.fetch;
+  }
 
   /** A navigation to a path or URL on the site, with the cookies the browser holds. */
   async visit(pathOrUrl: string, init: RequestInit = {}): Promise<Response> {
@@ -33,7 +37,7 @@ export class Browser {
     const cookie = this.cookieHeader();
     if (cookie !== "" && !headers.has("cookie")) headers.set("cookie", cookie);
     const url = pathOrUrl.startsWith("http") ? pathOrUrl : `${this.origin}${pathOrUrl}`;
-    const response = await this.h.fetch(url, { ...init, headers });
+    const response = await this.fetcher(url, { ...init, headers });
     this.store(response);
     return response;
   }
@@ -61,13 +65,16 @@ export class Browser {
     }
   }
 
-  /** Starts a sign-in at `/auth/login` (or from a protected page) and returns the provider URL. */
+  /** Starts a sign-in from a protected page (or at `/auth/login` directly); returns the provider URL. */
   async startLogin(path = "/private"): Promise<string> {
-    const first = await this.visit(path);
-    const login = first.status === 302 ? (first.headers.get("location") as string) : path;
-    const toProvider = await this.visit(login);
-    if (toProvider.status !== 302) throw new Error(`login answered ${toProvider.status}`);
-    return toProvider.headers.get("location") as string;
+    let response = await this.visit(path);
+    let location = response.headers.get("location") ?? "";
+    if (response.status === 302 && location.startsWith("/auth/login")) {
+      response = await this.visit(location);
+      location = response.headers.get("location") ?? "";
+    }
+    if (response.status !== 302) throw new Error(`sign-in did not start: ${response.status}`);
+    return location;
   }
 
   /** The whole flow: protected page → login → provider approves → callback. Returns the callback's answer. */

@@ -116,9 +116,11 @@ export class FakeLoginProvider {
   #clientAuthenticated(basic: string | null, form: URLSearchParams): boolean {
     if (this.clientSecret === undefined) return form.get("client_id") === CLIENT_ID && basic === null;
     if (basic !== null) {
+      // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+      const formDecode = (part: string) => decodeURIComponent(part.replace(/\+/g, " "));
       const [id, secret] = atob(basic.replace(/^Basic /, ""))
         .split(":")
-        .map(decodeURIComponent);
+        .map(formDecode);
       return id === CLIENT_ID && secret === this.clientSecret;
     }
     return form.get("client_id") === CLIENT_ID && form.get("client_secret") === this.clientSecret;

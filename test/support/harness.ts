@@ -35,7 +35,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   const outbound: string[] = [];
   const provider = new FakeLoginProvider(issuer, () => Math.floor(clock.nowMs / 1000));
   const kv = countingKv(workerEnv.AUTH_KV);
-  const worker = createWorker({
+  const platform: Parameters<typeof createWorker>[0] = {
     kv: kv.namespace,
     now: () => clock.nowMs,
     log: (line) => logs.push({ ...line }),
@@ -54,7 +54,8 @@ export async function createHarness(options: HarnessOptions = {}) {
       }
       throw new TypeError(`unexpected outbound fetch to ${request.url}`);
     },
-  });
+  };
+  const worker = createWorker(platform);
   const env = {
     AUTH_KV: workerEnv.AUTH_KV,
     OIDC_ISSUER: ISSUER,
@@ -64,14 +65,19 @@ export async function createHarness(options: HarnessOptions = {}) {
     SESSION_SECRET: TEST_SESSION_SECRET,
     ...options.vars,
   };
-  /** A request to the worker: a path on https://site.test, or an absolute URL (e.g. http://127.0.0.1). */
-  const fetch = async (pathOrUrl: string, init?: RequestInit): Promise<Response> => {
-    const ctx = createExecutionContext();
-    const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${SITE}${pathOrUrl}`;
-    const response = await worker.fetch(new Request(url, init), env, ctx);
-    await waitOnExecutionContext(ctx);
-    return response;
-  };
+  /** Requests to a worker: a path on https://site.test, or an absolute URL (e.g. http://127.0.0.1). */
+  const fetcherFor =
+    (target: ReturnType<typeof createWorker>) =>
+    async (pathOrUrl: string, init?: RequestInit): Promise<Response> => {
+      const ctx = createExecutionContext();
+      const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${SITE}${pathOrUrl}`;
+      const response = await target.fetch(new Request(url, init), env, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+  const fetch = fetcherFor(worker);
+  /** Another isolate of the same deployment: same KV, provider and clock, its own memory. */
+  const otherIsolate = () => fetcherFor(createWorker(platform));
   const bearer = (token: string, extra: Record<string, string> = {}): RequestInit => ({
     headers: { authorization: `Bearer ${token}`, ...extra },
   });
@@ -86,6 +92,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     logs,
     outbound,
     fetch,
+    otherIsolate,
     bearer,
     nowSeconds: () => Math.floor(clock.nowMs / 1000),
   };
