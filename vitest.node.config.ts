@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+/** Tests that run in Node rather than workerd: the worker under Miniflare against a real OpenID Provider. */
+export default defineConfig({
+  test: {
+    include: ["test-node/**/*.test.ts"],
+    environment: "node",
+  },
+});
