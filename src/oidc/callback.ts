@@ -1,6 +1,5 @@
-import * as oauth from "oauth4webapi";
 import { AUTH_PATHS } from "../config/defaults.ts";
-import { badLogin, type Failure, unavailable } from "../failure.ts";
+import { badLogin, type Failure } from "../failure.ts";
 import {
   type CookieScheme,
   cookieScheme,
@@ -16,16 +15,12 @@ import type { Runtime } from "../platform.ts";
 import { redirect, respondToFailure } from "../respond/failure-response.ts";
 import { newSession, readSessionCookie } from "../session/session-id.ts";
 import { startSessionRecord } from "../session/session-record.ts";
-import { describeOAuthError, oidcClient } from "./client.ts";
+import { exchangeCode } from "./code-exchange.ts";
 import { returnToUrl } from "./return-to.ts";
-import {
-  isWellFormedState,
-  type LoginTransaction,
-  openTransaction,
-  transactionCookieName,
-} from "./transaction.ts";
+import { isWellFormedState, openTransaction, transactionCookieName } from "./transaction.ts";
 
 const MAX_PROVIDER_TEXT = 300;
+const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
 
 /**
  * GET /auth/callback: finishes a sign-in attempt. The `state` must name an attempt this browser
@@ -121,10 +116,9 @@ async function processCallback(
       error: error.slice(0, MAX_PROVIDER_TEXT),
       ...(description ? { description: description.slice(0, MAX_PROVIDER_TEXT) } : {}),
     };
-    return {
-      ...refused(badLogin("provider_error", `error=${providerError.error}`), returnTo),
-      providerError,
-    };
+    // The code goes to the log only if it has the RFC 6749 §5.2 shape; the page shows it escaped.
+    const logged = ERROR_CODE.test(providerError.error) ? providerError.error : "(not an error code)";
+    return { ...refused(badLogin("provider_error", `error=${logged}`), returnTo), providerError };
   }
 
   const tokens = await exchangeCode(params, url, transaction, rt, state);
@@ -173,57 +167,6 @@ async function processCallback(
   return { ok: true, returnTo, sub: identity.sub };
 }
 
-type Exchanged =
-  | { readonly ok: true; readonly idToken: string; readonly refreshToken: string | undefined }
-  | { readonly ok: false; readonly failure: Failure };
-
-/** The token request (RFC 6749 §4.1.3 with the PKCE verifier, RFC 7636 §4.5) through oauth4webapi. */
-async function exchangeCode(
-  params: URLSearchParams,
-  url: URL,
-  transaction: LoginTransaction,
-  rt: Runtime,
-  state: IsolateState,
-): Promise<Exchanged> {
-  const { config } = state;
-  const discovery = await state.keys.discovery(rt);
-  if (!discovery.ok) return discovery;
-  if (!discovery.value.token_endpoint)
-    return fail(badLogin("code_exchange_failed", "the provider has no token_endpoint"));
-  const oidc = oidcClient(config, discovery.value, rt);
-  try {
-    // Checks the RFC 9207 `iss` parameter when the provider sends one; the state was checked above.
-    const callbackParams = oauth.validateAuthResponse(oidc.as, oidc.client, params, transaction.state);
-    const response = await oauth.authorizationCodeGrantRequest(
-      oidc.as,
-      oidc.client,
-      oidc.auth,
-      callbackParams,
-      `${url.origin}${AUTH_PATHS.callback}`,
-      transaction.codeVerifier,
-      oidc.http,
-    );
-    const tokens = await oauth.processAuthorizationCodeResponse(oidc.as, oidc.client, response, {
-      expectedNonce: transaction.nonce,
-      maxAge: transaction.maxAgeSeconds ?? oauth.skipAuthTimeCheck,
-      requireIdToken: true,
-    });
-    if (typeof tokens.id_token !== "string") return fail(badLogin("id_token_missing"));
-    return { ok: true, idToken: tokens.id_token, refreshToken: tokens.refresh_token };
-  } catch (error) {
-    const problem = describeOAuthError(error, "code_exchange_failed");
-    return fail(
-      problem.transient
-        ? unavailable(problem.reason, config.unavailableRetryAfterSeconds, problem.detail)
-        : badLogin(problem.reason, problem.detail),
-    );
-  }
-}
-
 function refused(failure: Failure, returnTo: string): { ok: false; failure: Failure; returnTo: string } {
   return { ok: false, failure, returnTo };
-}
-
-function fail(failure: Failure): { ok: false; failure: Failure } {
-  return { ok: false, failure };
 }

@@ -24,8 +24,9 @@ export async function refreshSession(
 ): Promise<Result<SessionRecord, Failure>> {
   const { config, secrets } = state;
   const sealed = record.refreshToken;
-  const refreshToken =
-    secrets && sealed ? await secrets.open("refresh-token", sealed, handle.kvKey) : undefined;
+  if (!secrets || sealed === undefined) return fail(unauthenticated("refresh_failed", "no refresh token"));
+  // Sealed for this session's key only: a record copied to another key cannot be opened.
+  const refreshToken = await secrets.open("refresh-token", sealed, handle.kvKey);
   if (refreshToken === undefined)
     return fail(unauthenticated("refresh_failed", "refresh token cannot be opened"));
 
@@ -78,12 +79,7 @@ export async function refreshSession(
     refreshToken:
       tokens.refresh_token === undefined
         ? sealed
-        : await (secrets as NonNullable<typeof secrets>).seal(
-            "refresh-token",
-            tokens.refresh_token,
-            handle.kvKey,
-            rt,
-          ),
+        : await secrets.seal("refresh-token", tokens.refresh_token, handle.kvKey, rt),
     refreshedAt: nowSeconds,
     lastSeenAt: nowSeconds,
   };

@@ -31,6 +31,15 @@ describe("/auth/callback", () => {
     });
   });
 
+  it("costs one KV read and two KV writes per sign-in (single-use state, session) and none to start it", async () => {
+    const h = await createHarness();
+    const browser = new Browser(h);
+    const authorizationUrl = await browser.startLogin("/auth/login");
+    expect(h.kv.counts).toEqual({ get: 0, put: 0, delete: 0 });
+    await browser.visit(h.provider.approve(authorizationUrl));
+    expect(h.kv.counts).toEqual({ get: 1, put: 2, delete: 0 });
+  });
+
   it("exchanges the code as a confidential client with HTTP Basic when OIDC_CLIENT_SECRET is set", async () => {
     const h = await createHarness({ vars: { OIDC_CLIENT_SECRET: "s3cret:with/odd chars" } });
     h.provider.clientSecret = "s3cret:with/odd chars";
