@@ -1,6 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-/** Tests that run in Node rather than workerd: the dev OpenID Provider and the tools around it. */
+/** Tests that run in Node rather than workerd: the dev OpenID Provider and its tools, and the worker
+ * under Miniflare against a real OpenID Provider. */
 export default defineConfig({
   test: {
     include: ["test-node/**/*.test.ts"],

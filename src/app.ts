@@ -1,9 +1,17 @@
 import { Hono } from "hono";
-import { gateRequest, type IsolateState } from "./gate.ts";
+import { AUTH_PATHS } from "./config/defaults.ts";
+import { gateRequest } from "./gate.ts";
 import { respondWithHealth } from "./health/health-document.ts";
+import { isLoopbackHost } from "./http/cookies.ts";
+import type { IsolateState } from "./isolate-state.ts";
 import { recordDecision } from "./observe/record-decision.ts";
+import { completeLogin } from "./oidc/callback.ts";
+import { startLogin } from "./oidc/login.ts";
+import { logout, showLogoutConfirmation } from "./oidc/logout.ts";
+import { signedOutPage, signInNotEnabledPage } from "./pages/pages.ts";
 import type { Runtime } from "./platform.ts";
-import { NO_STORE } from "./respond/failure-response.ts";
+import { NO_STORE, redirect } from "./respond/failure-response.ts";
+import { whoami } from "./whoami.ts";
 
 /** What each request carries into the routes: the raw bindings, the runtime seam and the isolate state. */
 export interface RequestScope {
@@ -12,7 +20,12 @@ export interface RequestScope {
   readonly state: IsolateState;
 }
 
-/** The only place that knows Hono: it wires edge-auth's own endpoints and sends the rest to the gate. */
+type Handler = (request: Request, rt: Runtime, state: IsolateState) => Promise<Response> | Response;
+
+/**
+ * The only place that knows Hono: it wires edge-auth's own endpoints (sign-in, callback, sign-out,
+ * whoami) and sends every other request to the gate.
+ */
 export function createApp(): Hono<{ Bindings: RequestScope }> {
   const app = new Hono<{ Bindings: RequestScope }>();
   app.get("/auth/health", (c) =>
@@ -22,6 +35,34 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
       revocations: c.env.state.revocations,
     }),
   );
+  const own =
+    (handler: Handler, needsLogin = false) =>
+    (c: { req: { raw: Request }; env: RequestScope }) => {
+      const { rt, state } = c.env;
+      const url = new URL(c.req.raw.url);
+      // Cookies and the code flow need https; plain http is for loopback development only.
+      if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+        url.protocol = "https:";
+        return redirect(308, url.href);
+      }
+      if (needsLogin && !state.config.loginEnabled) return signInNotEnabledPage();
+      return handler(c.req.raw, rt, state);
+    };
+
+  app.get(AUTH_PATHS.login, own(startLogin, true));
+  app.get(AUTH_PATHS.callback, own(completeLogin, true));
+  app.get(
+    AUTH_PATHS.logout,
+    own((_request, rt, state) => showLogoutConfirmation(rt, state)),
+  );
+  app.post(AUTH_PATHS.logout, own(logout));
+  app.get(
+    AUTH_PATHS.signedOut,
+    own(() => signedOutPage()),
+  );
+  app.get(AUTH_PATHS.whoami, own(whoami));
+  for (const path of Object.values(AUTH_PATHS)) app.all(path, (c) => methodNotAllowed(c.req.method, path));
+
   app.all("*", (c) => gateRequest(c.req.raw, c.env.env, c.env.rt, c.env.state));
   // A bug is still a decision: counted and logged (without the error's message), answered generically.
   app.onError((error, c) => {
@@ -40,4 +81,12 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
     });
   });
   return app;
+}
+
+function methodNotAllowed(method: string, path: string): Response {
+  const allow = path === AUTH_PATHS.logout ? "GET, POST" : "GET";
+  return new Response(`${method} is not allowed here.\n`, {
+    status: 405,
+    headers: { allow, "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
+  });
 }

@@ -10,7 +10,9 @@ export type FailureKind =
   /** A verified identity the route does not admit. */
   | "forbidden"
   /** The keys or the provider cannot be had: 503, never 401 (the caller did nothing wrong). */
-  | "unavailable";
+  | "unavailable"
+  /** A sign-in that cannot be completed (unknown state, provider error…): a 400 page, never a loop. */
+  | "bad_login";
 
 export type ClaimName = "iss" | "sub" | "aud" | "azp" | "exp" | "iat" | "nbf" | "nonce" | "auth_time";
 
@@ -33,7 +35,27 @@ export type FailureReason =
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
-  | "discovery_unavailable";
+  | "discovery_unavailable"
+  // Sessions (cookie credential).
+  | "session_malformed"
+  | "session_unknown"
+  | "session_expired"
+  | "session_idle"
+  | "session_identity_expired"
+  | "session_store_unavailable"
+  | "refresh_failed"
+  | "token_endpoint_unavailable"
+  // The login flow (callback).
+  | "state_missing"
+  | "state_unknown"
+  | "state_mismatch"
+  | "state_expired"
+  | "state_reused"
+  | "provider_error"
+  | "code_exchange_failed"
+  | "token_response_invalid"
+  | "id_token_missing"
+  | "login_not_enabled";
 
 export interface Failure {
   readonly kind: FailureKind;
@@ -54,4 +76,8 @@ export function unavailable(reason: FailureReason, retryAfterSeconds: number, de
   return detail === undefined
     ? { kind: "unavailable", reason, retryAfterSeconds }
     : { kind: "unavailable", reason, retryAfterSeconds, detail };
+}
+
+export function badLogin(reason: FailureReason, detail?: string): Failure {
+  return detail === undefined ? { kind: "bad_login", reason } : { kind: "bad_login", reason, detail };
 }

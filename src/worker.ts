@@ -1,11 +1,9 @@
 import { createApp } from "./app.ts";
 import { formatProblem, loadConfig } from "./config/load-config.ts";
-import type { IsolateState } from "./gate.ts";
-import { KeyCache } from "./jwks/key-cache.ts";
+import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { misconfiguredResponse } from "./respond/failure-response.ts";
-import { RevocationCache } from "./revocation/revocation-cache.ts";
 
 type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
 type Compiled =
@@ -27,14 +25,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     if (known) return known;
     const loaded = loadConfig(env);
     const compiled: Compiled = loaded.ok
-      ? {
-          ok: true,
-          state: {
-            config: loaded.value,
-            keys: new KeyCache(loaded.value),
-            revocations: new RevocationCache(loaded.value),
-          },
-        }
+      ? { ok: true, state: createIsolateState(loaded.value) }
       : { ok: false, problems: loaded.failure.map(formatProblem) };
     compiledByEnv.set(env, compiled);
     return compiled;

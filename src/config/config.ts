@@ -62,6 +62,33 @@ export interface RevocationSettings {
   readonly maxStaleSeconds: number;
 }
 
+/** How browsers sign in (authorization code flow with PKCE, OIDC Core §3.1). */
+export interface LoginSettings {
+  /** Absent: a public client (PKCE only). Never logged. */
+  readonly clientSecret?: string;
+  readonly tokenAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+  readonly scopes: readonly string[];
+  /** Extra authorization request parameters (prompt, max_age, acr_values…), as sent. */
+  readonly extraAuthParams: Readonly<Record<string, string>>;
+  /** From `max_age` in the extra parameters: then `auth_time` is checked at the callback. */
+  readonly maxAgeSeconds?: number;
+  readonly transactionTtlSeconds: number;
+  readonly maxPendingLogins: number;
+}
+
+/** Server-side sessions for signed-in browsers. */
+export interface SessionSettings {
+  /** Absent only when no route can send a browser to sign in. Never logged. */
+  readonly secret?: string;
+  readonly absoluteTtlSeconds: number;
+  readonly idleTtlSeconds: number;
+  /** At most one KV write per session per this interval to record activity (idle timeout). */
+  readonly touchIntervalSeconds: number;
+  readonly memoryCacheSeconds: number;
+  /** Without the `__Host-` prefix, which is added when cookies are Secure. */
+  readonly cookieName: string;
+}
+
 /** The validated configuration, compiled once per isolate. */
 export interface GateConfig {
   readonly issuer: string;
@@ -84,4 +111,8 @@ export interface GateConfig {
   readonly unavailableRetryAfterSeconds: number;
   readonly observe: ObserveSettings;
   readonly revocation: RevocationSettings;
+  readonly login: LoginSettings;
+  readonly session: SessionSettings;
+  /** Whether sign-in is available: a session secret is configured. */
+  readonly loginEnabled: boolean;
 }

@@ -48,6 +48,35 @@ export const DEFAULTS = {
   revocationCacheSeconds: 10,
   /** A revocation document older than this is never used without waiting for KV first. */
   revocationMaxStaleSeconds: 60,
+  scopes: ["openid", "email", "profile"],
+  tokenAuthMethodWithSecret: "client_secret_basic",
+  /** A login attempt (state, nonce, PKCE verifier) lives this long at most. */
+  loginTransactionTtlSeconds: 10 * 60,
+  /** Sign-ins in progress per browser (tabs); older attempts are dropped beyond this. */
+  maxPendingLogins: 5,
+  sessionAbsoluteTtlSeconds: 24 * 60 * 60,
+  sessionIdleTtlSeconds: 2 * 60 * 60,
+  sessionTouchIntervalSeconds: 60,
+  sessionMemoryCacheSeconds: 5,
+  sessionCookieName: "edge-auth",
+  /** SESSION_SECRET: bytes (UTF-8) and distinct characters at least. */
+  sessionSecretMinBytes: 32,
+  sessionSecretMinDistinctChars: 8,
+  /** Without an ID token in a refresh response, the renewed identity lasts the access token's life or this. */
+  refreshedIdentityFallbackSeconds: 5 * 60,
+  /** KV is eventually consistent: a change can take this long to reach every location. */
+  kvPropagationSeconds: 60,
+  /** KV refuses an `expirationTtl` below this. */
+  kvMinTtlSeconds: 60,
+} as const;
+
+/** The paths edge-auth answers itself; register `callback` and `signedOut` at the provider. */
+export const AUTH_PATHS = {
+  login: "/auth/login",
+  callback: "/auth/callback",
+  logout: "/auth/logout",
+  signedOut: "/auth/signed-out",
+  whoami: "/auth/whoami",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

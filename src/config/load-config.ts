@@ -1,9 +1,9 @@
 import * as v from "valibot";
 import { fail, ok, type Result } from "../result.ts";
-import type { GateConfig, RoutePolicy } from "./config.ts";
+import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { DEFAULTS, SUPPORTED_ALGORITHMS } from "./defaults.ts";
 import { compilePattern } from "./route-pattern.ts";
-import { envSchema, type RouteRuleInput, routesSchema } from "./schema.ts";
+import { authParamsSchema, envSchema, type RawEnv, type RouteRuleInput, routesSchema } from "./schema.ts";
 
 /** One problem with the configuration: where it is and what to do about it. */
 export interface ConfigProblem {
@@ -25,13 +25,22 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   if (!parsedEnv.success) problems.push(...parsedEnv.issues.map((issue) => toProblem(issue)));
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
+  const authParamsInput = readTable(env.OIDC_AUTH_PARAMS, "OIDC_AUTH_PARAMS", problems);
+  const parsedAuthParams =
+    authParamsInput === undefined
+      ? undefined
+      : v.safeParse(authParamsSchema, authParamsInput, { abortEarly: false });
+  if (parsedAuthParams && !parsedAuthParams.success) {
+    problems.push(...parsedAuthParams.issues.map((issue) => toProblem(issue, "OIDC_AUTH_PARAMS")));
+  }
   const parsedRoutes =
     routesInput === undefined ? undefined : v.safeParse(routesSchema, routesInput, { abortEarly: false });
   if (parsedRoutes && !parsedRoutes.success) {
     problems.push(...parsedRoutes.issues.map((issue) => toProblem(issue, "AUTH_ROUTES")));
   }
 
-  if (!parsedEnv.success || !parsedRoutes?.success) return fail(problems);
+  if (!parsedEnv.success || !parsedRoutes?.success || (parsedAuthParams && !parsedAuthParams.success))
+    return fail(problems);
   const raw = parsedEnv.output;
 
   const allowedAlgorithms = raw.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
@@ -64,6 +73,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
       message: `must not exceed JWKS_MAX_MAX_AGE_SECONDS (${keyCache.minMaxAgeSeconds} > ${keyCache.maxMaxAgeSeconds})`,
     });
   }
+  const routes = parsedRoutes.output.map(compileRoute);
+  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
+  const session = sessionSettings(raw, routes, problems);
+  const login = loginSettings(raw, parsedAuthParams?.output ?? {});
   if (problems.length > 0) return fail(problems);
 
   const issuer = raw.OIDC_ISSUER;
@@ -71,8 +84,8 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     issuer,
     clientId: raw.OIDC_CLIENT_ID,
     ...(raw.ORIGIN_URL === undefined ? {} : { originUrl: new URL(raw.ORIGIN_URL) }),
-    routes: parsedRoutes.output.map(compileRoute),
-    defaultRoute: compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1),
+    routes,
+    defaultRoute,
     allowedAlgorithms,
     trustedAudiences: raw.OIDC_TRUSTED_AUDIENCES ?? [],
     clockLeewaySeconds: raw.CLOCK_LEEWAY_SECONDS ?? DEFAULTS.clockLeewaySeconds,
@@ -94,7 +107,103 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
       cacheSeconds: raw.REVOCATION_CACHE_SECONDS ?? DEFAULTS.revocationCacheSeconds,
       maxStaleSeconds: DEFAULTS.revocationMaxStaleSeconds,
     },
+    login,
+    session,
+    loginEnabled: session.secret !== undefined,
   });
+}
+
+function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string | number>>): LoginSettings {
+  const extraAuthParams = Object.fromEntries(
+    Object.entries(authParams).map(([name, value]) => [name, String(value).trim()]),
+  );
+  const maxAge = extraAuthParams.max_age;
+  const clientSecret = raw.OIDC_CLIENT_SECRET;
+  return {
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+    tokenAuthMethod:
+      clientSecret === undefined
+        ? "none"
+        : (raw.OIDC_TOKEN_AUTH_METHOD ?? DEFAULTS.tokenAuthMethodWithSecret),
+    scopes: raw.OIDC_SCOPES ?? [...DEFAULTS.scopes],
+    extraAuthParams,
+    ...(maxAge === undefined ? {} : { maxAgeSeconds: Number(maxAge) }),
+    transactionTtlSeconds: DEFAULTS.loginTransactionTtlSeconds,
+    maxPendingLogins: DEFAULTS.maxPendingLogins,
+  };
+}
+
+function sessionSettings(
+  raw: RawEnv,
+  routes: readonly RoutePolicy[],
+  problems: ConfigProblem[],
+): SessionSettings {
+  const absoluteTtlSeconds = raw.SESSION_ABSOLUTE_TTL_SECONDS ?? DEFAULTS.sessionAbsoluteTtlSeconds;
+  const idleTtlSeconds = Math.min(
+    raw.SESSION_IDLE_TTL_SECONDS ?? DEFAULTS.sessionIdleTtlSeconds,
+    absoluteTtlSeconds,
+  );
+  if (raw.SESSION_IDLE_TTL_SECONDS !== undefined && raw.SESSION_IDLE_TTL_SECONDS > absoluteTtlSeconds) {
+    problems.push({
+      path: "SESSION_IDLE_TTL_SECONDS",
+      message: `must not exceed SESSION_ABSOLUTE_TTL_SECONDS (${raw.SESSION_IDLE_TTL_SECONDS} > ${absoluteTtlSeconds})`,
+    });
+  }
+  const secret = raw.SESSION_SECRET;
+  const needsLogin = routeSendingToLogin(routes);
+  if (secret === undefined || secret.length === 0) {
+    if (needsLogin !== undefined) {
+      problems.push({
+        path: "SESSION_SECRET",
+        message: `is required because ${needsLogin} sends browsers to sign in (unauthenticated = "login"); set a random value of at least ${DEFAULTS.sessionSecretMinBytes} bytes (e.g. \`openssl rand -base64 32 | npx wrangler secret put SESSION_SECRET\`), or set unauthenticated = "auto" or "401" on those routes`,
+      });
+    }
+  } else {
+    const weakness = secretWeakness(secret);
+    if (weakness)
+      problems.push({
+        path: "SESSION_SECRET",
+        message: `is too weak (${weakness}); use a random value of at least ${DEFAULTS.sessionSecretMinBytes} bytes, e.g. \`openssl rand -base64 32\``,
+      });
+  }
+  return {
+    ...(secret === undefined || secret.length === 0 ? {} : { secret }),
+    absoluteTtlSeconds,
+    idleTtlSeconds,
+    touchIntervalSeconds: Math.min(DEFAULTS.sessionTouchIntervalSeconds, Math.floor(idleTtlSeconds / 2)),
+    memoryCacheSeconds: DEFAULTS.sessionMemoryCacheSeconds,
+    cookieName: raw.SESSION_COOKIE_NAME ?? DEFAULTS.sessionCookieName,
+  };
+}
+
+/** Names the first rule that can answer an unauthenticated browser with the login redirect, if any. */
+/**
+ * The first rule that sends browsers to sign in whatever happens (`unauthenticated = "login"`). Rules
+ * on "auto" only do so when sign-in is configured; without SESSION_SECRET they answer 401.
+ */
+function routeSendingToLogin(routes: readonly RoutePolicy[]): string | undefined {
+  const found = routes.find((route) => route.access !== "public" && route.unauthenticated === "login");
+  return found ? `AUTH_ROUTES[${found.index}] (${JSON.stringify(found.pattern)})` : undefined;
+}
+
+function secretWeakness(secret: string): string | undefined {
+  const bytes = new TextEncoder().encode(secret).length;
+  if (bytes < DEFAULTS.sessionSecretMinBytes)
+    return `${bytes} bytes, under ${DEFAULTS.sessionSecretMinBytes}`;
+  const distinct = new Set(secret).size;
+  if (distinct < DEFAULTS.sessionSecretMinDistinctChars) return `only ${distinct} distinct characters`;
+  return undefined;
+}
+
+/** A table var: a TOML table, or JSON text (from `--var` or `.dev.vars`). */
+function readTable(value: unknown, path: string, problems: ConfigProblem[]): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    problems.push({ path, message: "is a string but not valid JSON; write it as a TOML table" });
+    return undefined;
+  }
 }
 
 function readRoutes(value: unknown, problems: ConfigProblem[]): unknown {

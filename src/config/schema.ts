@@ -60,6 +60,63 @@ const stringList = v.union(
   "must be a list of strings or a comma-separated string",
 );
 
+/** Scopes as a space- or comma-separated string or a list; OIDC requires "openid" among them. */
+const scopeList = v.pipe(
+  v.union(
+    [
+      v.array(nonEmptyString, "must be a list of scopes"),
+      v.pipe(
+        v.string(),
+        v.transform((text) => text.split(/[\s,]+/).filter((item) => item.length > 0)),
+      ),
+    ],
+    "must be a list of scopes or a space-separated string",
+  ),
+  v.check(
+    (scopes) => scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope)),
+    "each scope must be printable ASCII without quotes or backslashes (RFC 6749 §3.3)",
+  ),
+  v.check((scopes) => scopes.includes("openid"), 'must include "openid" (OIDC Core §3.1.2.1)'),
+);
+
+/**
+ * Extra authorization request parameters (`prompt`, `max_age`, `acr_values`, `login_hint`…). The ones
+ * edge-auth sets itself for every attempt cannot be overridden.
+ */
+export const RESERVED_AUTH_PARAMS = [
+  "response_type",
+  "client_id",
+  "redirect_uri",
+  "scope",
+  "state",
+  "nonce",
+  "code_challenge",
+  "code_challenge_method",
+  "response_mode",
+  "request",
+  "request_uri",
+] as const;
+
+export const authParamsSchema = v.pipe(
+  v.record(
+    v.pipe(
+      v.string(),
+      v.regex(/^[A-Za-z0-9_.-]+$/, "parameter names are letters, digits, _ . and -"),
+      v.check(
+        (name) => !(RESERVED_AUTH_PARAMS as readonly string[]).includes(name),
+        (issue) =>
+          `${JSON.stringify(issue.input)} is set by edge-auth for every attempt and cannot be overridden`,
+      ),
+    ),
+    v.union([v.string(), v.number()], "must be a string or a number"),
+    "must be a table of parameter = value",
+  ),
+  v.check(
+    (params) => params.max_age === undefined || /^\d+$/.test(String(params.max_age).trim()),
+    "max_age must be a whole number of seconds",
+  ),
+);
+
 const claimValue = v.union([v.string(), v.number(), v.boolean()], "must be a string, number or boolean");
 
 export const routeRuleSchema = v.strictObject(
@@ -158,6 +215,27 @@ export const envSchema = v.looseObject({
   UNKNOWN_KID_SHARED_COOLDOWN: v.optional(flag),
   JWKS_FAILURE_BACKOFF_SECONDS: v.optional(wholeNumber(1, 3600)),
   JWKS_REFRESH_AHEAD_SECONDS: v.optional(wholeNumber(0, 24 * 3600)),
+  OIDC_CLIENT_SECRET: v.optional(nonEmptyString),
+  OIDC_TOKEN_AUTH_METHOD: v.optional(
+    v.picklist(
+      ["client_secret_basic", "client_secret_post"],
+      'must be "client_secret_basic" or "client_secret_post"',
+    ),
+  ),
+  OIDC_SCOPES: v.optional(scopeList),
+  SESSION_SECRET: v.optional(v.string("must be a string")),
+  SESSION_ABSOLUTE_TTL_SECONDS: v.optional(wholeNumber(300, 90 * 24 * 3600)),
+  SESSION_IDLE_TTL_SECONDS: v.optional(wholeNumber(120, 90 * 24 * 3600)),
+  SESSION_COOKIE_NAME: v.optional(
+    v.pipe(
+      nonEmptyString,
+      v.regex(/^[A-Za-z0-9!#$&'*+.^_`|~-]+$/, "must be a cookie name (letters, digits, - _ . and the like)"),
+      v.check(
+        (name) => !/^__(host|secure)-/i.test(name),
+        'must not start with "__Host-" or "__Secure-": the prefix is added when the site is served over https',
+      ),
+    ),
+  ),
 });
 
 export type RawEnv = v.InferOutput<typeof envSchema>;

@@ -1,3 +1,5 @@
+import type { UnauthenticatedAnswer } from "../config/config.ts";
+
 export type RequestKind = "navigation" | "api";
 
 /**
@@ -32,4 +34,20 @@ function prefersHtml(accept: string): boolean {
     else if (type !== "") other = Math.max(other, type === "*/*" ? weight - 0.001 : weight);
   }
   return html > 0 && html >= other;
+}
+
+/**
+ * How an unauthenticated request on a route is answered: "page" (the login redirect, HTML pages) or
+ * "api" (401 with a challenge). The route's `unauthenticated` setting decides — "login" always
+ * redirects, "401" never does, "auto" goes by the request kind — except that a CORS preflight is
+ * never redirected.
+ */
+export function unauthenticatedPresentation(
+  request: Request,
+  setting: UnauthenticatedAnswer,
+): "page" | "api" {
+  if (request.method === "OPTIONS" && request.headers.has("access-control-request-method")) return "api";
+  if (setting === "401") return "api";
+  if (setting === "login") return "page";
+  return classifyRequest(request) === "navigation" ? "page" : "api";
 }

@@ -1,50 +1,93 @@
 import type { Failure } from "../failure.ts";
+import type { VerifiedIdentity } from "../identity.ts";
+import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
+import {
+  forbiddenPage,
+  misconfiguredPage,
+  type ProviderError,
+  signInFailedPage,
+  unavailablePage,
+} from "../pages/pages.ts";
+import { NO_STORE } from "./no-store.ts";
 
-/** Headers on every answer edge-auth makes itself: nothing it says may sit in a shared cache. */
-export const NO_STORE = "private, no-store";
+export { NO_STORE };
 
 export interface FailureContext {
   readonly realm: string;
   /** Whether the request carried a credential (RFC 6750 §3: no `error` when none was sent). */
   readonly credentialSent: boolean;
+  /**
+   * "page" for a browser navigation (login redirect, HTML pages), "api" for everything else (JSON and
+   * RFC 6750 challenges). A CORS preflight is always "api".
+   */
+  readonly presentation: "page" | "api";
+  /** Where an unauthenticated "page" request is sent to sign in; without it, it gets the 401. */
+  readonly loginUrl?: string;
+  /** For a 403 page: who is signed in. */
+  readonly identity?: VerifiedIdentity;
+  /** Origins the sign-out form may lead to (the provider's logout endpoint). */
+  readonly formActionOrigins?: readonly string[];
+  /** For a failed sign-in: where "try again" starts over, and what the provider said. */
+  readonly retryUrl?: string;
+  readonly providerError?: ProviderError;
 }
 
 /**
- * The one function that turns a failure into what the client sees: 401 with an RFC 6750 challenge,
- * 400 for a malformed Authorization header, 403, 503 with Retry-After. The body stays generic;
- * the reason goes to the log only.
+ * The one function that turns a failure into what the client sees: the login redirect (302) or a 401
+ * with an RFC 6750 challenge, 400 for a malformed Authorization header or a failed sign-in (a page
+ * with "try again", never a redirect loop), 403, 503 with Retry-After. Browsers get small HTML pages,
+ * API clients JSON. The body stays generic; the reason goes to the log only.
  */
 export function respondToFailure(failure: Failure, context: FailureContext): Response {
-  const headers = new Headers({
-    "cache-control": NO_STORE,
-    "content-type": "application/json; charset=utf-8",
-  });
-  const realm = `Bearer realm="${context.realm}"`;
+  const page = context.presentation === "page";
   switch (failure.kind) {
     case "unauthenticated":
-      headers.set("www-authenticate", context.credentialSent ? `${realm}, error="invalid_token"` : realm);
-      return new Response(
-        JSON.stringify({ error: context.credentialSent ? "invalid_token" : "unauthenticated" }),
-        { status: 401, headers },
-      );
+      if (page && context.loginUrl !== undefined) return loginRedirect(context.loginUrl);
+      return challenge(401, context.credentialSent ? "invalid_token" : undefined, context);
     case "bad_request":
-      headers.set("www-authenticate", `${realm}, error="invalid_request"`);
-      return new Response(JSON.stringify({ error: "invalid_request" }), { status: 400, headers });
+      return challenge(400, "invalid_request", context);
     case "forbidden":
-      return new Response(JSON.stringify({ error: "forbidden" }), { status: 403, headers });
-    case "unavailable":
-      headers.set("retry-after", String(failure.retryAfterSeconds ?? 30));
-      return new Response(JSON.stringify({ error: "temporarily_unavailable" }), { status: 503, headers });
+      if (page && context.identity) return forbiddenPage(context.identity, context.formActionOrigins ?? []);
+      return json(403, { error: "forbidden" });
+    case "unavailable": {
+      const retryAfterSeconds = failure.retryAfterSeconds ?? 30;
+      if (page) return unavailablePage(retryAfterSeconds);
+      const response = json(503, { error: "temporarily_unavailable" });
+      response.headers.set("retry-after", String(retryAfterSeconds));
+      return response;
+    }
+    case "bad_login":
+      return signInFailedPage(failure.reason, context.retryUrl ?? "/", context.providerError);
   }
+}
+
+/** 302 to sign in: no-store, and no referrer so the page's URL does not travel to the provider. */
+export function loginRedirect(location: string): Response {
+  return redirect(302, location);
+}
+
+/** A redirect edge-auth makes itself (after the callback and logout: 303, RFC 9110 §15.4.4). */
+export function redirect(status: 302 | 303 | 308, location: string): Response {
+  const headers = new Headers(PAGE_SECURITY_HEADERS);
+  headers.set("location", location);
+  return new Response(null, { status, headers });
+}
+
+function challenge(status: 400 | 401, error: string | undefined, context: FailureContext): Response {
+  const realm = `Bearer realm="${context.realm}"`;
+  const response = json(status, { error: error ?? "unauthenticated" });
+  response.headers.set("www-authenticate", error === undefined ? realm : `${realm}, error="${error}"`);
+  return response;
+}
+
+function json(status: number, body: Record<string, unknown>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "cache-control": NO_STORE, "content-type": "application/json; charset=utf-8" },
+  });
 }
 
 /** The answer to every request while the configuration is broken: no details on the wire. */
 export function misconfiguredResponse(): Response {
-  return new Response(
-    "edge-auth is misconfigured. The operator can find the details in the worker's logs.\n",
-    {
-      status: 500,
-      headers: { "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
-    },
-  );
+  return misconfiguredPage();
 }

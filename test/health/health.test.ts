@@ -97,7 +97,8 @@ describe("GET /auth/health", () => {
 
   it("never shows a secret: secret-named settings are left out of the fingerprint and the document", async () => {
     const secret = "s3cr3t-value-that-must-never-show-0123456789";
-    const plain = await createHarness();
+    const other = "another-secret-value-just-as-long-9876543210";
+    const plain = await createHarness({ vars: { SESSION_SECRET: other, OIDC_CLIENT_SECRET: other } });
     const withSecrets = await createHarness({ vars: { SESSION_SECRET: secret, OIDC_CLIENT_SECRET: secret } });
     const a = await (await plain.fetch("/auth/health")).text();
     const b = await (await withSecrets.fetch("/auth/health")).text();

@@ -78,6 +78,8 @@ export class FakeIssuer {
   /** Replace to make the provider misbehave (down, slow, garbage). */
   jwksResponder: Responder | undefined;
   discoveryResponder: Responder | undefined;
+  /** The token endpoint, when a test plays the login flow (see fake-login-provider.ts). */
+  tokenHandler: ((request: Request) => Promise<Response>) | undefined;
   readonly fetches: string[] = [];
 
   constructor(keys: SigningKey[]) {
@@ -126,6 +128,7 @@ export class FakeIssuer {
       if (this.jwksResponder) return this.jwksResponder(request);
       return this.jwksResponse();
     }
+    if (url.pathname === "/token" && this.tokenHandler) return this.tokenHandler(request);
     return new Response("not found", { status: 404 });
   }
 

@@ -9,8 +9,12 @@ import { revocationKey } from "../../src/revocation/revocation-document.ts";
 import { createWorker } from "../../src/worker.ts";
 import { FakeDataset } from "./fake-dataset.ts";
 import { CLIENT_ID, FakeIssuer, ISSUER, makeSigningKey } from "./fake-issuer.ts";
+import { FakeLoginProvider } from "./fake-login-provider.ts";
 
 export const ORIGIN = "https://origin.test";
+export const SITE = "https://site.test";
+/** A session secret for tests only (random enough to pass the strength check). */
+export const TEST_SESSION_SECRET = "test-only-session-secret-6f1d9c2ab7e04f38";
 
 export interface OriginCall {
   readonly method: string;
@@ -58,7 +62,10 @@ export async function createHarness(options: HarnessOptions = {}) {
     beforeAnswer: undefined as (() => void) | undefined,
     respond: undefined as (() => Response) | undefined,
   };
-  const worker = createWorker({
+  const provider = new FakeLoginProvider(issuer, () => Math.floor(clock.nowMs / 1000));
+  const kv = countingKv(workerEnv.AUTH_KV);
+  const platform: Parameters<typeof createWorker>[0] = {
+    kv: options.kv ?? kv.namespace,
     now: () => clock.nowMs,
     log: (line) => logs.push({ ...line }),
     fetch: async (request) => {
@@ -78,9 +85,8 @@ export async function createHarness(options: HarnessOptions = {}) {
       }
       throw new TypeError(`unexpected outbound fetch to ${request.url}`);
     },
-    ...(options.kv ? { kv: options.kv } : {}),
-  });
-  const kv = countingKv(workerEnv.AUTH_KV);
+  };
+  const worker = createWorker(platform);
   const metrics = options.metrics === undefined ? new FakeDataset() : options.metrics;
   const env = {
     AUTH_KV: kv.namespace,
@@ -89,18 +95,28 @@ export async function createHarness(options: HarnessOptions = {}) {
     OIDC_CLIENT_ID: CLIENT_ID,
     ORIGIN_URL: ORIGIN,
     AUTH_ROUTES: [{ pattern: "/public/*", access: "public" }, { pattern: "*" }],
+    SESSION_SECRET: TEST_SESSION_SECRET,
     ...options.vars,
   };
   // KV outlives a test within a file: start every harness without revocations.
   await workerEnv.AUTH_KV.delete(revocationKey(String(env.OIDC_ISSUER)));
   kv.reads.length = 0;
-  /** One request, awaited with the background work it scheduled (ctx.waitUntil). */
-  const fetch = async (path: string, init?: RequestInit): Promise<Response> => {
-    const ctx = createExecutionContext();
-    const response = await worker.fetch(new Request(`https://site.test${path}`, init), env, ctx);
-    await waitOnExecutionContext(ctx);
-    return response;
-  };
+  /**
+   * Requests to a worker (a path on https://site.test, or an absolute URL such as http://127.0.0.1),
+   * each awaited with the background work it scheduled (ctx.waitUntil).
+   */
+  const fetcherFor =
+    (target: ReturnType<typeof createWorker>) =>
+    async (pathOrUrl: string, init?: RequestInit): Promise<Response> => {
+      const ctx = createExecutionContext();
+      const url = /^https?:/.test(pathOrUrl) ? pathOrUrl : `${SITE}${pathOrUrl}`;
+      const response = await target.fetch(new Request(url, init), env, ctx);
+      await waitOnExecutionContext(ctx);
+      return response;
+    };
+  const fetch = fetcherFor(worker);
+  /** Another isolate of the same deployment: same KV, provider and clock, its own memory. */
+  const otherIsolate = () => fetcherFor(createWorker(platform));
   /** One run of the cron trigger, awaited with its background work. */
   const scheduled = async (cron = "*/5 * * * *"): Promise<void> => {
     const ctx = createExecutionContext();
@@ -114,6 +130,9 @@ export async function createHarness(options: HarnessOptions = {}) {
     worker,
     env,
     issuer,
+    provider,
+    /** What the worker did in KV: keys read, per-kind counts of the sign-in and session records, faults. */
+    kv,
     clock,
     originCalls,
     origin,
@@ -124,6 +143,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     kvFaults: kv.faults,
     metrics: metrics || undefined,
     fetch,
+    otherIsolate,
     scheduled,
     bearer,
     nowSeconds: () => Math.floor(clock.nowMs / 1000),
@@ -137,12 +157,24 @@ export async function createHarness(options: HarnessOptions = {}) {
 
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
 
-/** The real KV namespace, with every read's key recorded (to show what a request costs in KV). */
-function countingKv(real: KVNamespace): { namespace: KVNamespace; reads: string[]; faults: KvFaults } {
+/** Key prefixes of the sign-in flow's own records (sessions, used login states). */
+const LOGIN_RECORD_PREFIXES = ["session:", "login-used:"];
+
+/**
+ * The real KV namespace, with every read's key recorded (to show what a request costs in KV), the
+ * operations on sign-in and session records counted, and read faults a test can switch on.
+ */
+function countingKv(real: KVNamespace) {
   const reads: string[] = [];
   const faults: KvFaults = { failReads: false };
+  /** Operations on the sign-in flow's records only (key-cache and revocation reads are in `reads`). */
+  const counts = { get: 0, put: 0, delete: 0 };
+  const count = (op: keyof typeof counts, key: string) => {
+    if (LOGIN_RECORD_PREFIXES.some((prefix) => key.startsWith(prefix))) counts[op]++;
+  };
   const read = (key: string) => {
     reads.push(key);
+    count("get", key);
     if (faults.failReads) throw new Error("KV GET failed: 500 Internal Server Error");
   };
   const namespace = {
@@ -154,11 +186,17 @@ function countingKv(real: KVNamespace): { namespace: KVNamespace; reads: string[
       read(key);
       return real.getWithMetadata(key, options as "text");
     },
-    put: real.put.bind(real),
-    delete: real.delete.bind(real),
+    put: (key: string, value: string, options?: KVNamespacePutOptions) => {
+      count("put", key);
+      return real.put(key, value, options);
+    },
+    delete: (key: string) => {
+      count("delete", key);
+      return real.delete(key);
+    },
     list: real.list.bind(real),
   } as unknown as KVNamespace;
-  return { namespace, reads, faults };
+  return { namespace, reads, faults, counts, inner: real };
 }
 
 /** Faults a test can inject into the worker's KV (reads only: writes go to the real namespace). */

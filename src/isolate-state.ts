@@ -1,0 +1,28 @@
+import type { GateConfig } from "./config/config.ts";
+import { SecretKeys } from "./crypto/secret-keys.ts";
+import { KeyCache } from "./jwks/key-cache.ts";
+import { UsedStates } from "./oidc/used-states.ts";
+import { RevocationCache } from "./revocation/revocation-cache.ts";
+import { SessionStore } from "./session/session-store.ts";
+
+/** What an isolate keeps between requests for one configuration: values only, never promises. */
+export interface IsolateState {
+  readonly config: GateConfig;
+  readonly keys: KeyCache;
+  readonly revocations: RevocationCache;
+  readonly sessions: SessionStore;
+  readonly usedStates: UsedStates;
+  /** Keys derived from SESSION_SECRET; absent when sign-in is not enabled. */
+  readonly secrets: SecretKeys | undefined;
+}
+
+export function createIsolateState(config: GateConfig): IsolateState {
+  return {
+    config,
+    keys: new KeyCache(config),
+    revocations: new RevocationCache(config),
+    sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds),
+    usedStates: new UsedStates(),
+    secrets: config.session.secret === undefined ? undefined : new SecretKeys(config.session.secret),
+  };
+}

@@ -1,0 +1,175 @@
+import { AUTH_PATHS } from "../config/defaults.ts";
+import { badLogin, type Failure } from "../failure.ts";
+import {
+  type CookieScheme,
+  cookieScheme,
+  expireCookie,
+  parseCookies,
+  serializeCookie,
+} from "../http/cookies.ts";
+import type { IsolateState } from "../isolate-state.ts";
+import { verifyIdToken } from "../jwt/verify-id-token.ts";
+import { recordDecision } from "../observe/record-decision.ts";
+import type { ProviderError } from "../pages/pages.ts";
+import type { Runtime } from "../platform.ts";
+import { redirect, respondToFailure } from "../respond/failure-response.ts";
+import { newSession, readSessionCookie } from "../session/session-id.ts";
+import { startSessionRecord } from "../session/session-record.ts";
+import { exchangeCode } from "./code-exchange.ts";
+import { returnToUrl } from "./return-to.ts";
+import { isWellFormedState, openTransaction, transactionCookieName } from "./transaction.ts";
+
+const MAX_PROVIDER_TEXT = 300;
+const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
+
+/**
+ * GET /auth/callback: finishes a sign-in attempt. The `state` must name an attempt this browser
+ * started, unaltered, unexpired and not used before; the provider's `error` is shown politely; the code
+ * is exchanged at the token endpoint (with the client secret, or as a public client, with the PKCE
+ * verifier) and the ID token verified like a bearer token plus `nonce` (and `auth_time` when `max_age`
+ * was sent). Then a session is created and the browser sent (303) to the saved `return_to`.
+ * Every failure is a 400 page offering to try again — never a redirect back to the provider.
+ */
+export async function completeLogin(request: Request, rt: Runtime, state: IsolateState): Promise<Response> {
+  const startedAt = rt.now();
+  const { config } = state;
+  const url = new URL(request.url);
+  const scheme = cookieScheme(url, config.session.cookieName);
+  const setCookies: string[] = [];
+  const log = (
+    outcome: "login_completed" | "login_failed",
+    status: number,
+    extra: { sub?: string; reason?: string; detail?: string },
+  ) =>
+    recordDecision(rt, config.observe, {
+      requestId: request.headers.get("cf-ray") ?? crypto.randomUUID(),
+      route: AUTH_PATHS.callback,
+      outcome,
+      status,
+      credential: "session",
+      issuer: config.issuer,
+      ...extra,
+      durationMs: rt.now() - startedAt,
+    });
+
+  const outcome = await processCallback(request, url, scheme, rt, state, setCookies);
+  let response: Response;
+  if (outcome.ok) {
+    response = redirect(303, returnToUrl(outcome.returnTo, url.origin));
+    log("login_completed", 303, { sub: outcome.sub });
+  } else {
+    response = respondToFailure(outcome.failure, {
+      realm: config.realm,
+      credentialSent: false,
+      presentation: "page",
+      retryUrl: `${AUTH_PATHS.login}?return_to=${encodeURIComponent(outcome.returnTo)}`,
+      ...(outcome.providerError ? { providerError: outcome.providerError } : {}),
+    });
+    log("login_failed", response.status, {
+      reason: outcome.failure.reason,
+      ...(outcome.failure.detail === undefined ? {} : { detail: outcome.failure.detail }),
+    });
+  }
+  for (const cookie of setCookies) response.headers.append("set-cookie", cookie);
+  return response;
+}
+
+type CallbackOutcome =
+  | { readonly ok: true; readonly returnTo: string; readonly sub: string }
+  | {
+      readonly ok: false;
+      readonly failure: Failure;
+      readonly returnTo: string;
+      readonly providerError?: ProviderError;
+    };
+
+async function processCallback(
+  request: Request,
+  url: URL,
+  scheme: CookieScheme,
+  rt: Runtime,
+  state: IsolateState,
+  setCookies: string[],
+): Promise<CallbackOutcome> {
+  const { config, secrets, sessions } = state;
+  const params = url.searchParams;
+  const stateParam = params.get("state");
+  if (!stateParam || !secrets) return refused(badLogin("state_missing"), "/");
+  if (!isWellFormedState(stateParam)) return refused(badLogin("state_unknown", "malformed state"), "/");
+
+  const cookies = parseCookies(request.headers.get("cookie"));
+  const cookieName = transactionCookieName(scheme, stateParam);
+  const sealed = cookies.get(cookieName);
+  if (sealed === undefined)
+    return refused(badLogin("state_unknown", "no attempt cookie for this state"), "/");
+  // Whatever happens next, this attempt is over: the browser forgets it.
+  setCookies.push(expireCookie(cookieName, scheme.secure));
+  const transaction = await openTransaction(sealed, cookieName, secrets);
+  if (!transaction) return refused(badLogin("state_unknown", "attempt cookie altered or unreadable"), "/");
+  const { returnTo } = transaction;
+  if (transaction.state !== stateParam) return refused(badLogin("state_mismatch"), returnTo);
+  if (rt.now() / 1000 >= transaction.expiresAt) return refused(badLogin("state_expired"), returnTo);
+  if (!(await state.usedStates.claim(rt, transaction.state, transaction.expiresAt)))
+    return refused(badLogin("state_reused"), returnTo);
+
+  const error = params.get("error");
+  if (error !== null) {
+    const description = params.get("error_description");
+    const providerError: ProviderError = {
+      error: error.slice(0, MAX_PROVIDER_TEXT),
+      ...(description ? { description: description.slice(0, MAX_PROVIDER_TEXT) } : {}),
+    };
+    // The code goes to the log only if it has the RFC 6749 §5.2 shape; the page shows it escaped.
+    const logged = ERROR_CODE.test(providerError.error) ? providerError.error : "(not an error code)";
+    return { ...refused(badLogin("provider_error", `error=${logged}`), returnTo), providerError };
+  }
+
+  const tokens = await exchangeCode(params, url, transaction, rt, state);
+  if (!tokens.ok) return refused(tokens.failure, returnTo);
+  const { idToken, refreshToken } = tokens;
+
+  const verified = await verifyIdToken(idToken, config, state.keys, rt, {
+    nonce: transaction.nonce,
+    ...(transaction.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: transaction.maxAgeSeconds }),
+  });
+  if (!verified.ok) {
+    const failure = verified.failure;
+    return refused(
+      failure.kind === "unavailable" ? failure : badLogin(failure.reason, failure.detail),
+      returnTo,
+    );
+  }
+  const identity = verified.value.identity;
+
+  const { cookieValue, handle } = await newSession(rt, secrets);
+  const sealedRefreshToken =
+    refreshToken === undefined
+      ? undefined
+      : await secrets.seal("refresh-token", refreshToken, handle.kvKey, rt);
+  const record = startSessionRecord(
+    identity.claims,
+    idToken,
+    sealedRefreshToken,
+    config.session,
+    Math.floor(rt.now() / 1000),
+  );
+  const saved = await sessions.save(rt, handle, record);
+  if (!saved.ok) return refused(saved.failure, returnTo);
+
+  // A new sign-in replaces the browser's previous session, which ends on the server too.
+  const previous = cookies.get(scheme.session);
+  const previousHandle = previous ? await readSessionCookie(previous, secrets) : undefined;
+  if (previousHandle && previousHandle.kvKey !== handle.kvKey)
+    rt.waitUntil(sessions.remove(rt, previousHandle));
+  setCookies.push(
+    serializeCookie(scheme.session, cookieValue, {
+      secure: scheme.secure,
+      maxAgeSeconds: config.session.absoluteTtlSeconds,
+    }),
+  );
+  return { ok: true, returnTo, sub: identity.sub };
+}
+
+function refused(failure: Failure, returnTo: string): { ok: false; failure: Failure; returnTo: string } {
+  return { ok: false, failure, returnTo };
+}

@@ -1,0 +1,121 @@
+import { AUTH_PATHS } from "../config/defaults.ts";
+import type { FailureReason } from "../failure.ts";
+import type { VerifiedIdentity } from "../identity.ts";
+import { escapeHtml, renderPage } from "./page.ts";
+
+/** What an identity provider said when it did not sign the user in (RFC 6749 §4.1.2.1). */
+export interface ProviderError {
+  readonly error: string;
+  readonly description?: string;
+}
+
+const HOME_LINK = '<a href="/">Go to the home page</a>';
+
+function signOutForm(label = "Sign out"): string {
+  return `<form method="post" action="${AUTH_PATHS.logout}"><button type="submit">${escapeHtml(label)}</button></form>`;
+}
+
+function explainSignInFailure(reason: FailureReason, providerError: ProviderError | undefined): string {
+  switch (reason) {
+    case "provider_error": {
+      const said = providerError
+        ? `<p>The identity provider answered <code>${escapeHtml(providerError.error)}</code>${
+            providerError.description ? `: ${escapeHtml(providerError.description)}` : "."
+          }</p>`
+        : "";
+      return `<p>The identity provider did not sign you in.</p>${said}`;
+    }
+    case "state_expired":
+      return "<p>The sign-in took too long and has expired.</p>";
+    case "state_missing":
+    case "state_unknown":
+    case "state_mismatch":
+    case "state_reused":
+      return "<p>This sign-in was not started in this browser, or it has already been completed.</p>";
+    case "token_endpoint_unavailable":
+    case "discovery_unavailable":
+    case "jwks_unavailable":
+      return "<p>The identity provider cannot be reached right now.</p>";
+    default:
+      return "<p>The identity provider's answer could not be verified.</p>";
+  }
+}
+
+/** 400: a sign-in that cannot be completed. It offers to start again; it never redirects by itself. */
+export function signInFailedPage(
+  reason: FailureReason,
+  retryUrl: string,
+  providerError?: ProviderError,
+): Response {
+  return renderPage({
+    status: 400,
+    title: "Sign-in failed",
+    bodyHtml:
+      explainSignInFailure(reason, providerError) +
+      `<div class="actions"><a class="button" href="${escapeHtml(retryUrl)}">Try again</a>${HOME_LINK}</div>`,
+  });
+}
+
+/** 403: a signed-in user whom the route does not admit; says who they are and offers to sign out. */
+export function forbiddenPage(identity: VerifiedIdentity, formActionOrigins: readonly string[]): Response {
+  const who = identity.email ?? identity.name ?? identity.sub;
+  const also = identity.name && identity.email ? ` (${escapeHtml(identity.name)})` : "";
+  return renderPage({
+    status: 403,
+    title: "Not allowed",
+    formActionOrigins,
+    bodyHtml:
+      `<p>You are signed in as <strong>${escapeHtml(who)}</strong>${also}, but this page is not open to your account.</p>` +
+      "<p>Sign out to continue with another account.</p>" +
+      `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
+  });
+}
+
+/** The page GET /auth/logout shows (and a refused cross-site POST): signing out takes a same-site POST. */
+export function confirmSignOutPage(status: number, formActionOrigins: readonly string[]): Response {
+  return renderPage({
+    status,
+    title: "Sign out?",
+    formActionOrigins,
+    bodyHtml: `<p>Sign out of this site?</p><div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
+  });
+}
+
+export function signedOutPage(): Response {
+  return renderPage({
+    status: 200,
+    title: "Signed out",
+    bodyHtml:
+      "<p>You are signed out of this site.</p>" +
+      `<div class="actions"><a class="button" href="${AUTH_PATHS.login}?return_to=%2F">Sign in again</a>${HOME_LINK}</div>`,
+  });
+}
+
+export function misconfiguredPage(): Response {
+  return renderPage({
+    status: 500,
+    title: "Site misconfigured",
+    bodyHtml:
+      "<p>edge-auth is misconfigured, so this site cannot be served right now.</p>" +
+      "<p>The operator can find the details in the worker's logs.</p>",
+  });
+}
+
+export function unavailablePage(retryAfterSeconds: number): Response {
+  return renderPage({
+    status: 503,
+    title: "Temporarily unavailable",
+    headers: { "retry-after": String(retryAfterSeconds) },
+    bodyHtml:
+      "<p>Sign-in cannot be checked right now because the identity provider cannot be reached.</p>" +
+      '<p>Please try again in a moment.</p><div class="actions"><a class="button" href="">Reload</a></div>',
+  });
+}
+
+export function signInNotEnabledPage(): Response {
+  return renderPage({
+    status: 404,
+    title: "Sign-in is not enabled",
+    bodyHtml: `<p>This site does not offer browser sign-in.</p><div class="actions">${HOME_LINK}</div>`,
+  });
+}

@@ -1,0 +1,127 @@
+import type { SessionSettings } from "../config/config.ts";
+import { DEFAULTS } from "../config/defaults.ts";
+import { type Failure, unavailable } from "../failure.ts";
+import { readKvText } from "../jwks/kv-store.ts";
+import type { Runtime } from "../platform.ts";
+import { fail, ok, type Result } from "../result.ts";
+import type { SessionHandle } from "./session-id.ts";
+import { kvTtlSeconds, parseSessionRecord, type SessionRecord } from "./session-record.ts";
+
+interface MemoryEntry {
+  /** Undefined: known to be gone (signed out here), so a lagging KV read cannot bring it back. */
+  readonly record: SessionRecord | undefined;
+  readonly validUntilMs: number;
+}
+
+const MAX_MEMORY_ENTRIES = 5000;
+
+/**
+ * Sessions in KV, with a few seconds of isolate memory in front so a page and its 50 assets cost one
+ * KV read, not 50. Memory holds values only. A session removed here is remembered as gone for KV's
+ * propagation window, so this isolate refuses its cookie at once.
+ */
+/** How long a session read may take before the request gets a 503 instead of waiting on KV. */
+const SESSION_KV_TIMEOUT_MS = 2000;
+
+export class SessionStore {
+  readonly #memory = new Map<string, MemoryEntry>();
+  readonly #refreshingSince = new Map<string, number>();
+
+  constructor(
+    private readonly settings: SessionSettings,
+    private readonly retryAfterSeconds: number,
+  ) {}
+
+  /** The record of a session, or undefined when there is none. `fresh` skips the memory cache. */
+  async load(
+    rt: Runtime,
+    handle: SessionHandle,
+    options: { fresh?: boolean } = {},
+  ): Promise<Result<SessionRecord | undefined, Failure>> {
+    const cached = this.#memory.get(handle.kvKey);
+    const nowMs = rt.now();
+    if (cached && nowMs < cached.validUntilMs && (!options.fresh || cached.record === undefined))
+      return ok(cached.record);
+    // A KV read that fails or does not answer in time is a 503, never a hang.
+    const read = await readKvText(rt.kv, handle.kvKey, SESSION_KV_TIMEOUT_MS);
+    if ("problem" in read)
+      return fail(
+        unavailable("session_store_unavailable", this.retryAfterSeconds, `KV read failed: ${read.problem}`),
+      );
+    const text = read.text;
+    const record = text === null ? undefined : parseJsonRecord(text);
+    if (record) this.#remember(handle, record, nowMs + this.settings.memoryCacheSeconds * 1000);
+    else this.#memory.delete(handle.kvKey);
+    return ok(record);
+  }
+
+  /** Writes a record to KV (expiring at its deadline) and to memory. */
+  async save(rt: Runtime, handle: SessionHandle, record: SessionRecord): Promise<Result<true, Failure>> {
+    try {
+      await rt.kv.put(handle.kvKey, JSON.stringify(record), {
+        expirationTtl: kvTtlSeconds(record, this.settings, rt.now() / 1000),
+      });
+    } catch {
+      return fail(unavailable("session_store_unavailable", this.retryAfterSeconds, "KV write failed"));
+    }
+    this.#remember(handle, record, rt.now() + this.settings.memoryCacheSeconds * 1000);
+    return ok(true);
+  }
+
+  /** Records activity (for the idle timeout) without making the request wait for KV. */
+  touch(rt: Runtime, handle: SessionHandle, record: SessionRecord): SessionRecord {
+    const touched = { ...record, lastSeenAt: Math.floor(rt.now() / 1000) };
+    this.#remember(handle, touched, rt.now() + this.settings.memoryCacheSeconds * 1000);
+    rt.waitUntil(
+      rt.kv
+        .put(handle.kvKey, JSON.stringify(touched), {
+          expirationTtl: kvTtlSeconds(touched, this.settings, rt.now() / 1000),
+        })
+        .catch(() => rt.log({ event: "session_touch_failed" })),
+    );
+    return touched;
+  }
+
+  /** Ends a session: deleted from KV, and remembered as gone in this isolate. */
+  async remove(rt: Runtime, handle: SessionHandle): Promise<void> {
+    this.#remember(handle, undefined, rt.now() + DEFAULTS.kvPropagationSeconds * 1000);
+    this.#refreshingSince.delete(handle.kvKey);
+    try {
+      await rt.kv.delete(handle.kvKey);
+    } catch {
+      rt.log({ event: "session_delete_failed" });
+    }
+  }
+
+  /**
+   * Claims the right to refresh a session in this isolate. False while another request here holds it
+   * (not longer than `timeoutMs`), so a rotating refresh token is never spent twice in parallel.
+   */
+  beginRefresh(handle: SessionHandle, nowMs: number, timeoutMs: number): boolean {
+    const since = this.#refreshingSince.get(handle.kvKey);
+    if (since !== undefined && nowMs - since < timeoutMs) return false;
+    this.#refreshingSince.set(handle.kvKey, nowMs);
+    return true;
+  }
+
+  endRefresh(handle: SessionHandle): void {
+    this.#refreshingSince.delete(handle.kvKey);
+  }
+
+  #remember(handle: SessionHandle, record: SessionRecord | undefined, validUntilMs: number): void {
+    this.#memory.delete(handle.kvKey);
+    this.#memory.set(handle.kvKey, { record, validUntilMs });
+    if (this.#memory.size > MAX_MEMORY_ENTRIES) {
+      const oldest = this.#memory.keys().next().value;
+      if (oldest !== undefined) this.#memory.delete(oldest);
+    }
+  }
+}
+
+function parseJsonRecord(text: string): SessionRecord | undefined {
+  try {
+    return parseSessionRecord(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
