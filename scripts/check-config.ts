@@ -3,6 +3,7 @@
  * as wrangler will deploy it (vars of the chosen environment, plus .dev.vars when --dev is given) and
  * prints every problem with its path. Exits 1 when there is any.
  */
+import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { formatProblem, loadConfig } from "../src/config/load-config.ts";
@@ -22,7 +23,7 @@ const config = unstable_readConfig(
 const env: Record<string, unknown> = { ...config.vars };
 // Secrets are not in wrangler.toml; name the ones that will be set (`--secret SESSION_SECRET`) so rules
 // that need them are checked with a stand-in value of the right strength.
-for (const name of values.secret ?? []) env[name] = "x".repeat(64);
+for (const name of values.secret ?? []) env[name] = randomBytes(32).toString("base64url");
 
 const result = loadConfig(env);
 const where = `${values.config}${values.env ? ` (env ${values.env})` : ""}`;
