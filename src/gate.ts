@@ -45,8 +45,12 @@ export async function gateRequest(
 
   if (route.access === "public") {
     decision.decided();
-    const response = await forwardToOrigin(request, headers, origin, rt);
-    return decision.finish(response, { outcome: "public", credential: "none" });
+    const answer = await forwardToOrigin(request, headers, origin, rt);
+    return decision.finish(answer.response, {
+      outcome: answer.ok ? "public" : "error",
+      credential: "none",
+      ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),
+    });
   }
 
   const refuse = (refusal: AuthFailure, response: Response, who?: Authenticated): Response => {
@@ -122,9 +126,10 @@ export async function gateRequest(
   headers.delete("authorization");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
   decision.decided();
-  const response = keepPrivate(await forwardToOrigin(request, headers, origin, rt));
-  return decision.finish(response, {
-    outcome: "forwarded",
+  const answer = await forwardToOrigin(request, headers, origin, rt);
+  return decision.finish(keepPrivate(answer.response), {
+    outcome: answer.ok ? "forwarded" : "error",
+    ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),
     credential: auth.via,
     issuer: identity.issuer,
     ...kidAndTier,

@@ -224,3 +224,26 @@ describe("what the origin answers to an identified request", () => {
     expect(res.headers.get("x-origin")).toBe("yes");
   });
 });
+
+describe("an origin that cannot be reached", () => {
+  it("gets a 502 of edge-auth's own with reason origin_unreachable, never a 500", async () => {
+    const h = await createHarness();
+    h.origin.respond = () => {
+      throw new TypeError("connection refused");
+    };
+    const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
+    for (const [path, init] of [
+      ["/private", h.bearer(token)],
+      ["/public/x", {}],
+    ] as const) {
+      const res = await h.fetch(path, init);
+      expect(res.status, path).toBe(502);
+      expect(res.headers.get("cache-control")).toBe("private, no-store");
+      expect(h.events("decision").at(-1)).toMatchObject({
+        outcome: "error",
+        reason: "origin_unreachable",
+        status: 502,
+      });
+    }
+  });
+});

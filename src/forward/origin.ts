@@ -1,5 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import type { Runtime } from "../platform.ts";
+import { NO_STORE } from "../respond/no-store.ts";
 
 /** Where a request that passed the gate goes: `ORIGIN_URL`, else the `ASSETS` binding, else the zone. */
 export type OriginTarget =
@@ -14,11 +15,35 @@ export function chooseOrigin(config: GateConfig, env: Readonly<Record<string, un
   return { kind: "zone" };
 }
 
+/** What the origin said, or why it could not be asked (for the log; the client sees a generic 502). */
+export type OriginAnswer =
+  | { readonly ok: true; readonly response: Response }
+  | { readonly ok: false; readonly response: Response; readonly problem: string };
+
 /**
  * Sends the request on with the given headers: method, path, query and body unchanged, and the
- * origin's redirects passed back to the client rather than followed.
+ * origin's redirects passed back to the client rather than followed. An origin that cannot be reached
+ * is a 502 of edge-auth's own, never a thrown error.
  */
-export function forwardToOrigin(
+export async function forwardToOrigin(
+  request: Request,
+  headers: Headers,
+  target: OriginTarget,
+  rt: Runtime,
+): Promise<OriginAnswer> {
+  try {
+    return { ok: true, response: await sendToOrigin(request, headers, target, rt) };
+  } catch (error) {
+    const problem = error instanceof Error ? error.name : "unknown";
+    const response = new Response("The site behind edge-auth could not be reached.\n", {
+      status: 502,
+      headers: { "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
+    });
+    return { ok: false, response, problem };
+  }
+}
+
+function sendToOrigin(
   request: Request,
   headers: Headers,
   target: OriginTarget,
