@@ -2,16 +2,19 @@ import { NO_STORE } from "../respond/no-store.ts";
 
 /** The one stylesheet of every page, inline; the CSP admits exactly it, by hash. */
 export const PAGE_STYLE =
-  ":root{color-scheme:light dark;font-family:system-ui,sans-serif;line-height:1.5}" +
-  "body{margin:0;display:grid;min-height:100vh;place-items:center;background:Canvas;color:CanvasText}" +
-  "main{max-width:34rem;margin:2rem;padding:2rem;border:1px solid GrayText;border-radius:.75rem}" +
-  "h1{font-size:1.4rem;margin:0 0 1rem}p{margin:.5rem 0}code{font-size:.9em}" +
+  ":root{color-scheme:light dark;--bg:#f5f6f8;--card:#fff;--text:#1c1e21;--muted:#5b6470;--line:#dde1e6;--accent:#2f4bb0;--on-accent:#fff}" +
+  "@media (prefers-color-scheme:dark){:root{--bg:#14161a;--card:#1d2026;--text:#e8eaed;--muted:#a3aab4;--line:#30353d;--accent:#8ea4f0;--on-accent:#0d1330}}" +
+  "body{margin:0;display:grid;min-height:100vh;place-items:center;background:var(--bg);color:var(--text);" +
+  "font:16px/1.55 system-ui,-apple-system,'Segoe UI',sans-serif}" +
+  "main{box-sizing:border-box;max-width:34rem;width:calc(100% - 2rem);margin:1rem;padding:2rem;background:var(--card);" +
+  "border:1px solid var(--line);border-radius:.9rem;box-shadow:0 1px 2px rgba(0,0,0,.04),0 8px 24px rgba(0,0,0,.06)}" +
+  "h1{font-size:1.35rem;margin:0 0 .75rem}p{margin:.5rem 0;color:var(--muted)}strong{color:var(--text)}code{font-size:.9em}" +
   ".actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin-top:1.5rem}" +
-  "button,.button{font:inherit;padding:.45rem 1rem;border-radius:.4rem;border:1px solid GrayText;" +
-  "background:ButtonFace;color:ButtonText;cursor:pointer;text-decoration:none}form{margin:0}";
+  "button,.button{font:inherit;font-weight:600;padding:.5rem 1.1rem;border-radius:.5rem;border:1px solid var(--accent);" +
+  "background:var(--accent);color:var(--on-accent);cursor:pointer;text-decoration:none}a{color:var(--accent)}form{margin:0}";
 
 /** `'sha256-…'` of PAGE_STYLE (a test recomputes it). */
-export const PAGE_STYLE_HASH = "'sha256-f6fhEPrjnv/6TayyC7CRbemxrVUMesdPh8315BTDs4g='";
+export const PAGE_STYLE_HASH = "'sha256-1cuLelOY2E1OME3jm+40B2hWer/RD/z3ncmFqcjjLwE='";
 
 export interface PageOptions {
   readonly status: number;
