@@ -42,6 +42,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     OIDC_CLIENT_ID: idp.clientId,
     OIDC_CLIENT_SECRET: idp.clientSecret,
     SESSION_SECRET: randomBytes(32).toString("base64url"),
+    // The dev provider makes a new signing key at every start while KV keeps the last run's key set:
+    // the location-wide unknown-kid cooldown (one isolate here anyway) would hold the new key back.
+    UNKNOWN_KID_SHARED_COOLDOWN: "false",
     ...options.vars,
   };
   const args = [
@@ -54,7 +57,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     "--inspector-port",
     String(await freePort()),
   ];
-  args.push("--show-interactive-dev-session=false", "--log-level", "info");
+  args.push("--show-interactive-dev-session=false", "--log-level", "log");
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
 
