@@ -39,6 +39,7 @@ ${DEMO_USERS.map((u) => `    ${u.username.padEnd(6)} / ${u.password.padEnd(15)} 
   A bearer token for API calls:
     curl -H "Authorization: Bearer $(npm run -s token -- alice)" ${site}/app/
 
+${values.verbose ? "The worker's output (one JSON decision line per request) follows." : "To see the worker's decision log (one JSON line per request): npm start -- --verbose"}
 Press Ctrl-C to stop.`);
 
 let stopping = false;
