@@ -4,6 +4,7 @@ import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-
 import { chooseOrigin, forwardToOrigin } from "./forward/origin.ts";
 import { readBearer } from "./http/bearer.ts";
 import type { KeyCache } from "./jwks/key-cache.ts";
+import type { VerifiedTokenCache } from "./jwt/verified-token-cache.ts";
 import { type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
 import { decisionLine } from "./observe/decision-log.ts";
 import type { Runtime } from "./platform.ts";
@@ -15,6 +16,7 @@ import { respondToFailure } from "./respond/failure-response.ts";
 export interface IsolateState {
   readonly config: GateConfig;
   readonly keys: KeyCache;
+  readonly verifiedTokens: VerifiedTokenCache;
 }
 
 /**
@@ -74,7 +76,7 @@ export async function gateRequest(
   if (credential.kind === "malformed")
     return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
 
-  const verified = await verifyIdToken(credential.token, config, state.keys, rt);
+  const verified = await verifyIdToken(credential.token, config, state.keys, rt, {}, state.verifiedTokens);
   if (!verified.ok) return refuse(verified.failure, true);
   const { identity, kid, tier } = verified.value;
   if (!admits(route, identity)) {

@@ -1,7 +1,9 @@
 import { createApp } from "./app.ts";
+import { DEFAULTS } from "./config/defaults.ts";
 import { formatProblem, loadConfig } from "./config/load-config.ts";
 import type { IsolateState } from "./gate.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
+import { VerifiedTokenCache } from "./jwt/verified-token-cache.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { misconfiguredResponse } from "./respond/failure-response.ts";
 
@@ -25,7 +27,17 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     if (known) return known;
     const loaded = loadConfig(env);
     const compiled: Compiled = loaded.ok
-      ? { ok: true, state: { config: loaded.value, keys: new KeyCache(loaded.value) } }
+      ? {
+          ok: true,
+          state: {
+            config: loaded.value,
+            keys: new KeyCache(loaded.value),
+            verifiedTokens: new VerifiedTokenCache({
+              maxEntries: DEFAULTS.verifiedTokenCacheMaxEntries,
+              maxBytes: DEFAULTS.verifiedTokenCacheMaxBytes,
+            }),
+          },
+        }
       : { ok: false, problems: loaded.failure.map(formatProblem) };
     compiledByEnv.set(env, compiled);
     return compiled;
