@@ -8,7 +8,14 @@ import { ingestJwks, type VerificationKey } from "../../src/jwks/key-set.ts";
 import { type VerifiedEntry, VerifiedTokenCache } from "../../src/jwt/verified-token-cache.ts";
 import { verifyIdToken } from "../../src/jwt/verify-id-token.ts";
 import type { Runtime } from "../../src/platform.ts";
-import { CLIENT_ID, FakeIssuer, ISSUER, makeSigningKey, signToken, validClaims } from "../support/fake-issuer.ts";
+import {
+  CLIENT_ID,
+  FakeIssuer,
+  ISSUER,
+  makeSigningKey,
+  signToken,
+  validClaims,
+} from "../support/fake-issuer.ts";
 
 const LEEWAY_SECONDS = 30;
 
