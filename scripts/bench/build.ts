@@ -3,7 +3,7 @@
  * account needed), and the harness and peer workers with the esbuild that wrangler ships.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
@@ -29,6 +29,39 @@ export function bundleEdgeAuth(root: string, outDir: string): string {
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
   });
   return join(outDir, "index.js");
+}
+
+/**
+ * Bundles edge-auth as it was at a git ref (for before/after comparisons in one run): the ref's src/
+ * and wrangler.toml are exported to a temporary directory that borrows this tree's node_modules.
+ */
+export function bundleEdgeAuthAt(root: string, ref: string, workDir: string): string {
+  mkdirSync(workDir, { recursive: true });
+  const archive = execFileSync(
+    "git",
+    ["archive", "--format=tar", ref, "src", "wrangler.toml", "package.json"],
+    {
+      cwd: root,
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  execFileSync("tar", ["-x", "-C", workDir], { input: archive });
+  symlinkSync(join(root, "node_modules"), join(workDir, "node_modules"));
+  execFileSync(
+    join(root, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--outdir", join(workDir, "dist")],
+    {
+      cwd: workDir,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: "false",
+        CI: "true",
+      },
+    },
+  );
+  return join(workDir, "dist", "index.js");
 }
 
 /** Bundles one worker the way wrangler does (ES module, workerd/worker export conditions). */

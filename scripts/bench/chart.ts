@@ -16,7 +16,9 @@ function escapeXml(text: string): string {
 }
 
 export function renderChart(summaries: readonly CaseSummary[], date: string): string {
-  const rows = summaries.filter((s) => s.case.section !== "concurrency" && s.case.id !== "a");
+  const rows = summaries.filter(
+    (s) => (s.case.section === "main" || s.case.section === "scaling") && s.case.id !== "a",
+  );
   const plotWidth = WIDTH - LABEL_WIDTH - 60;
   const x = (value: number) => LABEL_WIDTH + (Math.min(value, MAX_RATIO) / MAX_RATIO) * plotWidth;
   const height = TOP + rows.length * ROW_HEIGHT + 40;

@@ -7,7 +7,7 @@
 import { type KvCounts, providerFetchesBetween, readJson, type UpstreamCounts } from "./harness.ts";
 import type { LoadGenerator, LoadResult } from "./load.ts";
 
-export type Section = "main" | "scaling" | "concurrency";
+export type Section = "main" | "scaling" | "concurrency" | "baseline";
 
 export interface Case {
   readonly id: string;
@@ -21,7 +21,7 @@ export interface Case {
   readonly ceiling?: string;
   /** … the floor (b) of the same algorithm … */
   readonly floor?: string;
-  /** … and, for scaling cases, the case it scales from. */
+  /** … and, for scaling cases, the case it scales from (for baseline cases: the same case now). */
   readonly baseline?: string;
   /** Average size of the credential sent (bytes of the header value). */
   readonly credentialBytes?: number;
@@ -32,6 +32,8 @@ export interface Sample {
   readonly load: LoadResult;
   readonly providerFetches: number;
   readonly kvReads: number;
+  /** CPU time the workerd process spent per request during the window (every isolate and thread). */
+  readonly cpuUsPerRequest: number;
 }
 
 export interface MeasureOptions {
@@ -41,6 +43,8 @@ export interface MeasureOptions {
   readonly generator: LoadGenerator;
   readonly upstreamStatsUrl: string;
   readonly kvStatsUrl: string;
+  /** CPU time used so far by the process serving the variants, in ns (undefined if unknown). */
+  readonly cpuTimeNs: () => number | undefined;
   readonly progress: (line: string) => void;
 }
 
@@ -86,7 +90,9 @@ function run(c: Case, durationSeconds: number, options: MeasureOptions): Promise
 async function measureOnce(c: Case, round: number, options: MeasureOptions): Promise<Sample> {
   const upstreamBefore = await readJson<UpstreamCounts>(options.upstreamStatsUrl);
   const kvBefore = await readJson<KvCounts>(options.kvStatsUrl);
+  const cpuBefore = options.cpuTimeNs();
   const load = await run(c, options.durationSeconds, options);
+  const cpuAfter = options.cpuTimeNs();
   const upstreamAfter = await readJson<UpstreamCounts>(options.upstreamStatsUrl);
   const kvAfter = await readJson<KvCounts>(options.kvStatsUrl);
   return {
@@ -94,6 +100,10 @@ async function measureOnce(c: Case, round: number, options: MeasureOptions): Pro
     load,
     providerFetches: providerFetchesBetween(upstreamBefore, upstreamAfter),
     kvReads: kvAfter.reads - kvBefore.reads,
+    cpuUsPerRequest:
+      cpuBefore === undefined || cpuAfter === undefined || load.requests === 0
+        ? Number.NaN
+        : (cpuAfter - cpuBefore) / 1000 / load.requests,
   };
 }
 
@@ -108,11 +118,30 @@ export function median(values: readonly number[]): number {
 
 /** Median over rounds of (this case's req/s ÷ the other case's req/s in the same round). */
 export function medianRatio(mine: readonly Sample[], theirs: readonly Sample[] | undefined): number {
-  if (!theirs) return Number.NaN;
+  return median(ratiosByRound(mine, theirs, (sample) => sample.load.rps));
+}
+
+/**
+ * The same in CPU time: median over rounds of (the other case's CPU µs per request ÷ this case's), so
+ * that, like a throughput ratio, more than 1 means cheaper. Less disturbed than req/s when other
+ * processes compete for the cores, since time spent waiting for a core is not counted.
+ */
+export function medianCpuRatio(mine: readonly Sample[], theirs: readonly Sample[] | undefined): number {
+  return median(ratiosByRound(mine, theirs, (sample) => 1 / sample.cpuUsPerRequest));
+}
+
+export function ratiosByRound(
+  mine: readonly Sample[],
+  theirs: readonly Sample[] | undefined,
+  measure: (sample: Sample) => number,
+): number[] {
+  if (!theirs) return [];
   const ratios: number[] = [];
   for (const sample of mine) {
     const other = theirs.find((candidate) => candidate.round === sample.round);
-    if (other && other.load.rps > 0) ratios.push(sample.load.rps / other.load.rps);
+    if (!other) continue;
+    const value = measure(sample) / measure(other);
+    if (Number.isFinite(value) && value > 0) ratios.push(value);
   }
-  return median(ratios);
+  return ratios;
 }

@@ -3,7 +3,7 @@
  * its id; every process still running when the runner exits (normally, on error or on Ctrl-C) is stopped.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 
 const running = new Set<ChildProcess>();
@@ -98,6 +98,27 @@ export async function startWorkerd(
   return { child, startupMs: performance.now() - startedAt, stop };
 }
 
+/**
+ * CPU time a process has used so far, all threads, in nanoseconds (Linux: /proc/<pid>/task/<tid>/schedstat);
+ * undefined where that is not available.
+ */
+export function cpuTimeNs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let total = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+      } catch {
+        // The thread ended between listing and reading.
+      }
+    }
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs a command to completion with a hard time limit; resolves with its stdout. */
 export function runBounded(command: string, args: readonly string[], limitMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -121,7 +142,10 @@ export function runBounded(command: string, args: readonly string[], limitMs: nu
       clearTimeout(timer);
       running.delete(child);
       if (code === 0) resolve(stdout);
-      else reject(new Error(`${command} exited with ${code ?? signal}: ${stderr.trim().slice(0, 500)}`));
+      else
+        reject(
+          new Error(`${command} exited with ${code ?? signal}: ${(stderr || stdout).trim().slice(0, 500)}`),
+        );
     });
   });
 }

@@ -6,6 +6,7 @@
  *
  * Options: --duration=S (per measurement, default 4) --rounds=N (3) --warmup=S (1)
  *          --connections=N (32) --only=id,id,… --load=wrk|autocannon --cold-samples=N (5)
+ *          --baseline=<git ref> (also measure edge-auth as built at that ref, side by side)
  *          --quick (1 round of 2 s, for a smoke test) --no-write (print only) --keep (keep the temp dir)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -13,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "../../src/config/defaults.ts";
-import { bundleEdgeAuth, bundleWorker, readWranglerSettings, sizeOf } from "./build.ts";
+import { bundleEdgeAuth, bundleEdgeAuthAt, bundleWorker, readWranglerSettings, sizeOf } from "./build.ts";
 import { measureColdStarts } from "./cold-start.ts";
 import {
   assemble,
@@ -31,7 +32,7 @@ import {
 import { chooseLoadGenerator } from "./load.ts";
 import { describeMachine } from "./machine.ts";
 import { type Case, measureInterleaved } from "./measure.ts";
-import { freePort, startWorkerd } from "./processes.ts";
+import { cpuTimeNs, freePort, startWorkerd } from "./processes.ts";
 import { type BenchResults, printReport, writeReport } from "./report.ts";
 import { signInForSessionCookie } from "./session.ts";
 import { type BenchKey, claimsFor, jwksOf, makeKey, mintPool, signToken, writeBearerFile } from "./tokens.ts";
@@ -49,6 +50,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "32" },
     only: { type: "string" },
     load: { type: "string" },
+    baseline: { type: "string" },
     "cold-samples": { type: "string", default: "5" },
     quick: { type: "boolean", default: false },
     "no-write": { type: "boolean", default: false },
@@ -56,7 +58,8 @@ const { values: args } = parseArgs({
     verbose: { type: "boolean", default: false },
   },
 });
-const durationSeconds = args.quick ? 2 : Number(args.duration);
+// wrk takes whole seconds.
+const durationSeconds = args.quick ? 2 : Math.max(1, Math.round(Number(args.duration)));
 const rounds = args.quick ? 1 : Number(args.rounds);
 const warmupSeconds = Number(args.warmup);
 const connections = Number(args.connections);
@@ -105,8 +108,13 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     "jose-remote": workers("jose-remote"),
     "hono-jwk": workers("hono-jwk"),
   };
-  const bundles = {
+  const baselineRef = args.baseline;
+  if (baselineRef) modules["edge-auth-baseline"] = bundleEdgeAuthAt(ROOT, baselineRef, join(dir, "baseline"));
+  const bundles: Record<string, ReturnType<typeof sizeOf>> = {
     "edge-auth": sizeOf(edgeAuthBundle),
+    ...(baselineRef
+      ? { [`edge-auth at ${baselineRef}`]: sizeOf(modules["edge-auth-baseline"] as string) }
+      : {}),
     "jose-remote": sizeOf(modules["jose-remote"] as string),
     "hono-jwk": sizeOf(modules["hono-jwk"] as string),
   };
@@ -171,6 +179,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     edgeAuthKeys50: await port(),
     jose: await port(),
     hono: await port(),
+    baseline: await port(),
   };
   const issuers = [
     { path: "/idp", issuer, clientId: CLIENT_ID, jwks: jwksOf([rsKey, esKey]), signingJwk: rsKey.privateJwk },
@@ -246,6 +255,14 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
       outbound: "upstream",
     },
   ];
+  if (baselineRef)
+    defs.push({
+      name: "edge-auth-baseline",
+      module: "edge-auth-baseline",
+      port: variantPorts.baseline,
+      bindings: edgeAuthVars(issuer, routeRules(10)),
+      outbound: "upstream",
+    });
   const originSite = writeOriginSite(dir);
   const parts = assemble(dir, modules, defs, compatibility, [{ name: "origin", disk: originSite }]);
   const configPath = writeText(join(dir, "bench.capnp"), renderConfig(parts.services, parts.sockets));
@@ -276,6 +293,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     [variantPorts.jose, files.rs, true],
     [variantPorts.jose, files.es, true],
     [variantPorts.hono, files.rs, true],
+    ...(baselineRef ? [[variantPorts.baseline, files.rs, true] as [number, string, boolean]] : []),
   ];
   for (const [checkPort, file, gated] of checks) {
     const bearer = firstOf(file);
@@ -456,6 +474,22 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
       },
     );
   }
+  if (baselineRef) {
+    // Each compared case runs right after its counterpart in this tree.
+    for (const id of ["c-rs256", "d-repeat", "c-es256"]) {
+      const index = allCases.findIndex((c) => c.id === id);
+      const current = allCases[index];
+      if (!current) continue;
+      allCases.splice(index + 1, 0, {
+        ...current,
+        id: `${id}@baseline`,
+        label: `${current.label} — at ${baselineRef}`,
+        section: "baseline",
+        port: variantPorts.baseline,
+        baseline: id,
+      });
+    }
+  }
   const only = args.only?.split(",").map((id) => id.trim());
   const cases = only ? allCases.filter((c) => only.some((id) => c.id === id || c.section === id)) : allCases;
   say(
@@ -469,6 +503,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     generator,
     upstreamStatsUrl: `${upstreamOrigin}/__bench/stats`,
     kvStatsUrl: `http://127.0.0.1:${ports.kv}/__bench/stats`,
+    cpuTimeNs: () => cpuTimeNs(workerd.child.pid),
     progress: say,
   });
 
@@ -499,6 +534,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
       connections,
       poolSize,
       compatibilityDate: compatibility.date,
+      ...(baselineRef ? { baselineRef } : {}),
     },
     bundles,
     cases,
@@ -508,7 +544,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     totalSeconds: (performance.now() - startedAt) / 1000,
   };
   printReport(results);
-  if (!args["no-write"] && !only && !args.quick) {
+  if (!args["no-write"] && !only && !args.quick && !baselineRef) {
     writeReport(ROOT, results);
     say("wrote docs/benchmarks.md and docs/benchmarks.svg");
   }
