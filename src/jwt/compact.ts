@@ -9,6 +9,9 @@ export interface UnverifiedJws {
   readonly payload: Readonly<Record<string, unknown>>;
   readonly alg: string;
   readonly kid: string | undefined;
+  /** The bytes the signature covers (ASCII of "header.payload") and the signature itself. */
+  readonly signingInput: Uint8Array;
+  readonly signature: Uint8Array;
 }
 
 export interface PreparseFailure {
@@ -59,8 +62,11 @@ export function preparseCompactJws(
   const payload = parseStrictJsonObject(payloadBytes);
   if (!payload)
     return fail({ reason: "malformed", detail: "payload is not a JSON object (or repeats a key)" });
-  return ok({ header, payload, alg, kid });
+  const signingInput = ascii.encode(token.slice(0, secondDot));
+  return ok({ header, payload, alg, kid, signingInput, signature });
 }
+
+const ascii = new TextEncoder();
 
 function isJwtType(typ: unknown): boolean {
   return typeof typ === "string" && (typ.toUpperCase() === "JWT" || typ.toLowerCase() === "application/jwt");

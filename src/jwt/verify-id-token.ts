@@ -1,4 +1,3 @@
-import { compactVerify } from "jose";
 import type { GateConfig } from "../config/config.ts";
 import { type Failure, unauthenticated } from "../failure.ts";
 import { sealVerifiedIdentity, type VerifiedIdentity } from "../identity.ts";
@@ -10,6 +9,7 @@ import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
 import { preparseCompactJws } from "./compact.ts";
 import { reasonForJoseError } from "./jose-errors.ts";
 import { recallVerifiedToken, type VerifiedTokenCache } from "./verified-token-cache.ts";
+import { verifyJwsSignature } from "./verify-signature.ts";
 
 export interface Verified {
   readonly identity: VerifiedIdentity;
@@ -59,7 +59,7 @@ export async function verifyIdToken(
     return fail(unauthenticated("token_too_large", `${token.length} bytes`));
   const parsed = preparseCompactJws(token, config.allowedAlgorithms);
   if (!parsed.ok) return fail(unauthenticated(parsed.failure.reason, parsed.failure.detail));
-  const { alg, kid, payload } = parsed.value;
+  const { alg, kid, payload, signingInput, signature } = parsed.value;
 
   const match = await keys.keysFor(rt, kid, alg);
   if (!match.ok) return fail(withKid(match.failure, kid));
@@ -68,12 +68,16 @@ export async function verifyIdToken(
   let lastReason = unauthenticated("bad_signature");
   let verifiedBy: VerificationKey | undefined;
   for (const key of match.value.keys) {
+    let cryptoKey: CryptoKey;
     try {
-      await compactVerify(token, await cryptoKeyFor(key, alg), { algorithms: [alg] });
-      verifiedBy = key;
-      break;
+      cryptoKey = await cryptoKeyFor(key, alg);
     } catch (error) {
       lastReason = unauthenticated(reasonForJoseError(error));
+      continue;
+    }
+    if (await verifyJwsSignature(alg, cryptoKey, signingInput, signature)) {
+      verifiedBy = key;
+      break;
     }
   }
   if (!verifiedBy) return fail({ ...lastReason, ...optionalKid(kid), tier });
