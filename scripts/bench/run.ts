@@ -4,7 +4,7 @@
  * each with wrk on loopback — interleaved, repeated, medians — then measures cold isolates, and
  * prints the table and writes docs/benchmarks.md and docs/benchmarks.svg. See docs/benchmarks.md.
  *
- * Options: --duration=S (per measurement, default 4) --rounds=N (3) --warmup=S (1)
+ * Options: --duration=S (per measurement, whole seconds, default 2) --rounds=N (5) --warmup=S (1)
  *          --connections=N (32) --only=id,id,… --load=wrk|autocannon --cold-samples=N (5)
  *          --baseline=<git ref> (also measure edge-auth as built at that ref, side by side)
  *          --quick (1 round of 2 s, for a smoke test) --no-write (print only) --keep (keep the temp dir)
@@ -44,8 +44,8 @@ const TARGET_LARGE_TOKEN_BYTES = 8 * 1024;
 
 const { values: args } = parseArgs({
   options: {
-    duration: { type: "string", default: "4" },
-    rounds: { type: "string", default: "3" },
+    duration: { type: "string", default: "2" },
+    rounds: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
     connections: { type: "string", default: "32" },
     only: { type: "string" },
@@ -180,6 +180,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     jose: await port(),
     hono: await port(),
     baseline: await port(),
+    baselineRoutes1000: await port(),
   };
   const issuers = [
     { path: "/idp", issuer, clientId: CLIENT_ID, jwks: jwksOf([rsKey, esKey]), signingJwk: rsKey.privateJwk },
@@ -256,13 +257,22 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     },
   ];
   if (baselineRef)
-    defs.push({
-      name: "edge-auth-baseline",
-      module: "edge-auth-baseline",
-      port: variantPorts.baseline,
-      bindings: edgeAuthVars(issuer, routeRules(10)),
-      outbound: "upstream",
-    });
+    defs.push(
+      {
+        name: "edge-auth-baseline",
+        module: "edge-auth-baseline",
+        port: variantPorts.baseline,
+        bindings: edgeAuthVars(issuer, routeRules(10)),
+        outbound: "upstream",
+      },
+      {
+        name: "edge-auth-baseline-routes1000",
+        module: "edge-auth-baseline",
+        port: variantPorts.baselineRoutes1000,
+        bindings: edgeAuthVars(issuer, routeRules(1000)),
+        outbound: "upstream",
+      },
+    );
   const originSite = writeOriginSite(dir);
   const parts = assemble(dir, modules, defs, compatibility, [{ name: "origin", disk: originSite }]);
   const configPath = writeText(join(dir, "bench.capnp"), renderConfig(parts.services, parts.sockets));
@@ -476,7 +486,13 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
   }
   if (baselineRef) {
     // Each compared case runs right after its counterpart in this tree.
-    for (const id of ["c-rs256", "d-repeat", "c-es256"]) {
+    const baselinePorts: Record<string, number> = {
+      "c-rs256": variantPorts.baseline,
+      "d-repeat": variantPorts.baseline,
+      "c-es256": variantPorts.baseline,
+      "c-routes1000": variantPorts.baselineRoutes1000,
+    };
+    for (const [id, baselinePort] of Object.entries(baselinePorts)) {
       const index = allCases.findIndex((c) => c.id === id);
       const current = allCases[index];
       if (!current) continue;
@@ -485,7 +501,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
         id: `${id}@baseline`,
         label: `${current.label} — at ${baselineRef}`,
         section: "baseline",
-        port: variantPorts.baseline,
+        port: baselinePort,
         baseline: id,
       });
     }
