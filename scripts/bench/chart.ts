@@ -4,8 +4,8 @@
  */
 import type { CaseSummary } from "./report.ts";
 
-const WIDTH = 820;
-const LABEL_WIDTH = 330;
+const WIDTH = 900;
+const LABEL_WIDTH = 380;
 const ROW_HEIGHT = 30;
 const TOP = 58;
 const MAX_RATIO = 1.2;
@@ -27,8 +27,8 @@ export function renderChart(summaries: readonly CaseSummary[], date: string): st
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="12" y="20" font-size="14" font-weight="600">edge-auth throughput ratios (higher is better) — ${escapeXml(date)}</text>`,
     `<rect x="12" y="32" width="12" height="10" fill="${COLORS.ceiling}"/><text x="30" y="41">÷ (a) pass-through ceiling</text>`,
-    `<rect x="210" y="32" width="12" height="10" fill="${COLORS.floor}"/><text x="228" y="41">÷ (b) one-verify floor</text>`,
-    `<line x1="400" y1="37" x2="420" y2="37" stroke="${COLORS.target}" stroke-dasharray="4 3"/><text x="426" y="41">0.9 target</text>`,
+    `<rect x="210" y="32" width="12" height="10" fill="${COLORS.floor}"/><text x="228" y="41">÷ (b) one-verify floor (same algorithm)</text>`,
+    `<line x1="470" y1="37" x2="490" y2="37" stroke="${COLORS.target}" stroke-dasharray="4 3"/><text x="496" y="41">0.9 target</text>`,
   ];
   for (const tick of [0, 0.25, 0.5, 0.75, 1, MAX_RATIO]) {
     const tx = x(tick);

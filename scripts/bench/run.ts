@@ -10,7 +10,7 @@
  *          --quick (1 round of 2 s, for a smoke test) --no-write (print only) --keep (keep the temp dir)
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULTS } from "../../src/config/defaults.ts";
@@ -83,6 +83,11 @@ async function main(): Promise<void> {
 
 async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<void> {
   const machineAtStart = describeMachine(ROOT);
+  const busy = loadavg()[0] ?? 0;
+  if (busy > availableParallelism() / 2)
+    say(
+      `note: load average ${busy.toFixed(1)} on ${availableParallelism()} cores: other processes compete, so absolute numbers will be noisy (the ratios less so)`,
+    );
   const generator = await chooseLoadGenerator(ROOT, args.load);
   say(
     `load generator: ${generator.name} ${generator.version}; ${rounds} rounds × ${durationSeconds} s per case`,
