@@ -8,12 +8,12 @@ import type { VerifiedIdentity } from "../identity.ts";
  */
 export function stripIdentityHeaders(headers: Headers, config: GateConfig): void {
   const { prefix, exact } = reservedNamesOf(config);
-  let doomed: string[] | undefined;
+  const doomed: string[] = [];
   for (const name of headers.keys()) {
     const folded = canonical(name);
-    if (folded.startsWith(prefix) || exact.has(folded)) (doomed ??= []).push(name);
+    if (folded.startsWith(prefix) || exact.has(folded)) doomed.push(name);
   }
-  if (doomed) for (const name of doomed) headers.delete(name);
+  for (const name of doomed) headers.delete(name);
 }
 
 interface ReservedNames {

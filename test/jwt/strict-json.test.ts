@@ -28,11 +28,11 @@ describe("strict JSON objects", () => {
         fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 4 }),
         fc.nat(3),
         fc.boolean(),
-        (key, first, second, others, depth, escape) => {
+        (key, first, second, others, depth, spellEscaped) => {
           const rest = Object.entries(others)
             .filter(([other]) => other !== key)
             .map(([other, value]) => `${JSON.stringify(other)} : ${JSON.stringify(value)}`);
-          let text = `{${[`${JSON.stringify(key)}:${JSON.stringify(first)}`, ...rest, `${escape ? escaped(key) : JSON.stringify(key)}\n:${JSON.stringify(second)}`].join(",")}}`;
+          let text = `{${[`${JSON.stringify(key)}:${JSON.stringify(first)}`, ...rest, `${spellEscaped ? escaped(key) : JSON.stringify(key)}\n:${JSON.stringify(second)}`].join(",")}}`;
           for (let i = 0; i < depth; i++) text = i % 2 === 0 ? `{"wrap":[${text}]}` : `{"wrap":${text}}`;
           expect(parse(text)).toBeUndefined();
         },
