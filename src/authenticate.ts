@@ -43,7 +43,7 @@ export async function authenticate(
   if (credential.kind === "malformed")
     return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
   if (credential.kind === "bearer") {
-    const verified = await verifyIdToken(credential.token, state.config, keys, rt);
+    const verified = await verifyIdToken(credential.token, state.config, keys, rt, {}, state.verifiedTokens);
     if (!verified.ok) return refuse(verified.failure, true);
     return ok({ via: "bearer", token: credential.token, ...verified.value });
   }

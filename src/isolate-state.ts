@@ -1,6 +1,8 @@
 import type { GateConfig } from "./config/config.ts";
+import { DEFAULTS } from "./config/defaults.ts";
 import { SecretKeys } from "./crypto/secret-keys.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
+import { VerifiedTokenCache } from "./jwt/verified-token-cache.ts";
 import { UsedStates } from "./oidc/used-states.ts";
 import { RevocationCache } from "./revocation/revocation-cache.ts";
 import { SessionStore } from "./session/session-store.ts";
@@ -10,6 +12,8 @@ export interface IsolateState {
   readonly config: GateConfig;
   readonly keys: KeyCache;
   readonly revocations: RevocationCache;
+  /** Bearer tokens verified before, so a repeated token costs a lookup (see verified-token-cache.ts). */
+  readonly verifiedTokens: VerifiedTokenCache;
   readonly sessions: SessionStore;
   readonly usedStates: UsedStates;
   /** Keys derived from SESSION_SECRET; absent when sign-in is not enabled. */
@@ -21,6 +25,10 @@ export function createIsolateState(config: GateConfig): IsolateState {
     config,
     keys: new KeyCache(config),
     revocations: new RevocationCache(config),
+    verifiedTokens: new VerifiedTokenCache({
+      maxEntries: DEFAULTS.verifiedTokenCacheMaxEntries,
+      maxBytes: DEFAULTS.verifiedTokenCacheMaxBytes,
+    }),
     sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds),
     usedStates: new UsedStates(),
     secrets: config.session.secret === undefined ? undefined : new SecretKeys(config.session.secret),

@@ -16,6 +16,8 @@ export const DEFAULTS = {
   clockLeewaySeconds: 30,
   maxTokenLifetimeSeconds: 24 * 60 * 60,
   maxTokenBytes: 16 * 1024,
+  verifiedTokenCacheMaxEntries: 1000,
+  verifiedTokenCacheMaxBytes: 4 * 1024 * 1024,
   identityHeaderPrefix: "X-Auth-",
   identityHeaders: {
     sub: "X-Auth-Sub",

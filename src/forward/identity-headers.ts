@@ -7,10 +7,7 @@ import type { VerifiedIdentity } from "../identity.ts";
  * plus the configured identity and token header names. Runs on every route, public ones too.
  */
 export function stripIdentityHeaders(headers: Headers, config: GateConfig): void {
-  const prefix = canonical(config.identityHeaderPrefix);
-  const exact = new Set(
-    [...Object.values(config.identityHeaders), config.forwardTokenHeader ?? ""].map(canonical),
-  );
+  const { prefix, exact } = reservedNamesOf(config);
   const doomed: string[] = [];
   for (const name of headers.keys()) {
     const folded = canonical(name);
@@ -19,8 +16,31 @@ export function stripIdentityHeaders(headers: Headers, config: GateConfig): void
   for (const name of doomed) headers.delete(name);
 }
 
+interface ReservedNames {
+  readonly prefix: string;
+  readonly exact: ReadonlySet<string>;
+}
+
+// Worked out once per configuration, not per request.
+const reservedByConfig = new WeakMap<GateConfig, ReservedNames>();
+
+function reservedNamesOf(config: GateConfig): ReservedNames {
+  let reserved = reservedByConfig.get(config);
+  if (!reserved) {
+    reserved = {
+      prefix: canonical(config.identityHeaderPrefix),
+      exact: new Set(
+        [...Object.values(config.identityHeaders), config.forwardTokenHeader ?? ""].map(canonical),
+      ),
+    };
+    reservedByConfig.set(config, reserved);
+  }
+  return reserved;
+}
+
 function canonical(name: string): string {
-  return name.toLowerCase().replace(/_/g, "-");
+  const lower = name.toLowerCase();
+  return lower.includes("_") ? lower.replace(/_/g, "-") : lower;
 }
 
 /** Sets the identity headers for the origin from a verified identity only. */
@@ -47,6 +67,7 @@ export function injectIdentityHeaders(
  * claim can never split a header or make the runtime throw. Decode with `decodeURIComponent`.
  */
 export function encodeHeaderValue(value: string, extra = ""): string {
+  if (PLAIN_HEADER_VALUE.test(value) && !containsAny(value, extra)) return value;
   let out = "";
   for (const char of value) {
     const code = char.codePointAt(0) as number;
@@ -61,4 +82,12 @@ export function encodeHeaderValue(value: string, extra = ""): string {
   }
   // Leading/trailing spaces would be trimmed by HTTP; keep them visible.
   return out.replace(/^ +| +$/g, (spaces) => "%20".repeat(spaces.length));
+}
+
+/** Printable ASCII without "%" and without a leading or trailing space: such a value passes as is. */
+const PLAIN_HEADER_VALUE = /^(?:[\x21-\x24\x26-\x7e](?:[\x20-\x24\x26-\x7e]*[\x21-\x24\x26-\x7e])?)?$/;
+
+function containsAny(value: string, characters: string): boolean {
+  for (const char of characters) if (value.includes(char)) return true;
+  return false;
 }

@@ -1,6 +1,15 @@
 const ALPHABET = /^[A-Za-z0-9_-]*$/;
-const LAST_CHAR_TWO_LEFT = /[AQgw]$/; // 2 leftover chars: last one must have its 4 low bits zero
-const LAST_CHAR_THREE_LEFT = /[AEIMQUYcgkosw048]$/; // 3 leftover chars: 2 low bits zero
+// The last character of a partial final group may only carry the bits that are used (RFC 4648 §3.5):
+// with 2 characters left over its 4 low bits are zero, with 3 its 2 low bits are.
+const CANONICAL_LAST_CHAR: Readonly<Record<number, string>> = { 2: "AQgw", 3: "AEIMQUYcgkosw048" };
+// Uint8Array.fromBase64 skips ASCII whitespace and accepts "=" padding; neither is canonical base64url.
+const SKIPPED_OR_PADDING = ["=", " ", "\t", "\n", "\r", "\f"];
+
+type FromBase64 = (
+  text: string,
+  options: { alphabet: "base64url"; lastChunkHandling: "loose" },
+) => Uint8Array;
+const nativeFromBase64 = (Uint8Array as unknown as { fromBase64?: FromBase64 }).fromBase64;
 
 /**
  * Decodes base64url in its one canonical spelling (RFC 7515 §2): the URL-safe alphabet only, no
@@ -8,11 +17,26 @@ const LAST_CHAR_THREE_LEFT = /[AEIMQUYcgkosw048]$/; // 3 leftover chars: 2 low b
  * Returns undefined for anything else.
  */
 export function decodeBase64UrlStrict(text: string): Uint8Array | undefined {
-  if (!ALPHABET.test(text)) return undefined;
   const leftover = text.length % 4;
   if (leftover === 1) return undefined;
-  if (leftover === 2 && !LAST_CHAR_TWO_LEFT.test(text)) return undefined;
-  if (leftover === 3 && !LAST_CHAR_THREE_LEFT.test(text)) return undefined;
+  const lastChars = CANONICAL_LAST_CHAR[leftover];
+  if (lastChars !== undefined && !lastChars.includes(text.charAt(text.length - 1))) return undefined;
+  return nativeFromBase64 ? decodeNative(nativeFromBase64, text) : decodeWithAtob(text);
+}
+
+/** The runtime's decoder, which refuses any character outside the base64url alphabet but the skipped ones. */
+function decodeNative(fromBase64: FromBase64, text: string): Uint8Array | undefined {
+  for (const character of SKIPPED_OR_PADDING) if (text.includes(character)) return undefined;
+  try {
+    return fromBase64(text, { alphabet: "base64url", lastChunkHandling: "loose" });
+  } catch {
+    return undefined;
+  }
+}
+
+/** For runtimes without Uint8Array.fromBase64. */
+export function decodeWithAtob(text: string): Uint8Array | undefined {
+  if (!ALPHABET.test(text)) return undefined;
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

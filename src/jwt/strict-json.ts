@@ -17,59 +17,56 @@ export function parseStrictJsonObject(bytes: Uint8Array): Record<string, unknown
     return undefined;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-  if (text.length > 2 && hasDuplicateKey(text)) return undefined;
+  if (keysInText(text) !== keysInValue(value)) return undefined;
   return value as Record<string, unknown>;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/**
- * Walks already-valid JSON text and reports whether some object repeats a key. Keys are compared
- * after unescaping, so `"sub"` and `"\u0073ub"` are the same key.
+/*
+ * A repeated key is found by counting. JSON.parse keeps one property per distinct key of an object,
+ * so the parsed value holds fewer keys than the text names exactly when some object repeats a key —
+ * including spellings that differ only by escapes, like "sub" and "\u0073ub", which JSON.parse
+ * unescapes to the same name.
  */
-function hasDuplicateKey(text: string): boolean {
-  const frames: Frame[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const ch = text[i];
-    const frame = frames[frames.length - 1];
-    if (ch === "{") {
-      frames.push({ keys: new Set(), expectingKey: true });
-    } else if (ch === "[") {
-      frames.push({ keys: undefined, expectingKey: false });
-    } else if (ch === "}" || ch === "]") {
-      frames.pop();
-    } else if (ch === "," && frame?.keys) {
-      frame.expectingKey = true;
-    } else if (ch === '"') {
-      const end = endOfString(text, i);
-      if (frame?.keys && frame.expectingKey) {
-        const key = JSON.parse(text.slice(i, end)) as string;
-        if (frame.keys.has(key)) return true;
-        frame.keys.add(key);
-        frame.expectingKey = false;
-      }
-      i = end;
-      continue;
-    }
-    i++;
+
+/**
+ * How many object keys valid JSON text names: the strings followed by a colon. Outside strings valid
+ * JSON has no quote character, so the quotes alternate between opening and closing ones; a closing
+ * quote is one not escaped by an odd run of backslashes. Native indexOf does the scanning.
+ */
+function keysInText(text: string): number {
+  let keys = 0;
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    let close = text.indexOf('"', open + 1);
+    while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+    if (close === -1) return -1; // Not valid JSON text: never equal to a count of keys.
+    let next = close + 1;
+    let code = text.charCodeAt(next);
+    while (code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) code = text.charCodeAt(++next);
+    if (code === 0x3a) keys++;
+    open = text.indexOf('"', next);
   }
-  return false;
+  return keys;
 }
 
-interface Frame {
-  /** The keys seen so far; undefined for an array. */
-  readonly keys: Set<string> | undefined;
-  expectingKey: boolean;
+function isEscaped(text: string, quote: number): boolean {
+  let backslashes = 0;
+  for (let i = quote - 1; text.charCodeAt(i) === 0x5c; i--) backslashes++;
+  return backslashes % 2 === 1;
 }
 
-function endOfString(text: string, start: number): number {
-  let i = start + 1;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === "\\") i += 2;
-    else if (ch === '"') return i + 1;
-    else i++;
+/** How many keys the objects of a parsed JSON value hold, at every depth (no recursion: no depth limit). */
+function keysInValue(value: unknown): number {
+  let keys = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next === null || typeof next !== "object") continue;
+    const children: unknown[] = Array.isArray(next) ? next : Object.values(next);
+    if (!Array.isArray(next)) keys += children.length;
+    for (const child of children) if (child !== null && typeof child === "object") pending.push(child);
   }
-  return i;
+  return keys;
 }

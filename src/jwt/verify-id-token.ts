@@ -5,11 +5,12 @@ import type { KeyMatch, KeyTier } from "../jwks/key-cache.ts";
 import { cryptoKeyFor, type VerificationKey } from "../jwks/key-set.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
-import { checkIdTokenClaims } from "./claims.ts";
+import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
 import { preparseCompactJws } from "./compact.ts";
 import { reasonForJoseError } from "./jose-errors.ts";
 import { verifySignature } from "./signature.ts";
 import { parseStrictJsonObject } from "./strict-json.ts";
+import { recallVerifiedToken, type VerifiedTokenCache } from "./verified-token-cache.ts";
 
 /** Where the verifier gets the issuer's keys for a token's `kid` and `alg` (the `KeyCache` in the worker). */
 export interface KeySource {
@@ -28,6 +29,8 @@ export interface VerifiedJws {
   readonly alg: string;
   readonly kid: string | undefined;
   readonly tier: KeyTier;
+  /** The issuer's key that verified the signature. */
+  readonly key: VerificationKey;
   readonly payloadBytes: Uint8Array;
 }
 
@@ -79,7 +82,7 @@ export async function verifyJws(
       verdict = await verifyWithAny(alg, retry.value.keys, signature, signingInput);
   }
   if (!verdict.ok) return fail({ ...verdict.failure, ...optionalKid(kid), tier });
-  return ok({ header, alg, kid, tier, payloadBytes });
+  return ok({ header, alg, kid, tier, key: verdict.value, payloadBytes });
 }
 
 async function verifyWithAny(
@@ -87,7 +90,7 @@ async function verifyWithAny(
   candidates: readonly VerificationKey[],
   signature: Uint8Array,
   signingInput: Uint8Array,
-): Promise<Result<true, Failure>> {
+): Promise<Result<VerificationKey, Failure>> {
   let failure = unauthenticated("bad_signature");
   for (const key of candidates) {
     let cryptoKey: CryptoKey;
@@ -97,7 +100,7 @@ async function verifyWithAny(
       failure = unauthenticated(reasonForJoseError(error), "the key cannot be imported for this alg");
       continue;
     }
-    if (await verifySignature(alg, cryptoKey, signature, signingInput)) return ok(true);
+    if (await verifySignature(alg, cryptoKey, signature, signingInput)) return ok(key);
   }
   return fail(failure);
 }
@@ -105,7 +108,8 @@ async function verifyWithAny(
 /**
  * Verifies an ID Token: the JWS (`verifyJws`), then its payload parsed strictly (UTF-8, one JSON
  * object, no repeated key), then the OIDC claim rules. Returns the sealed identity, or a failure with
- * its reason.
+ * its reason. With a `cache` (bearer tokens; never at the login callback), a token verified before is
+ * answered from it while the key that verified it is still the issuer's and its claims still hold.
  */
 export async function verifyIdToken(
   token: string,
@@ -113,10 +117,25 @@ export async function verifyIdToken(
   keys: KeySource,
   rt: Runtime,
   login: LoginChecks = {},
+  cache?: VerifiedTokenCache,
 ): Promise<Result<Verified, VerifyFailure>> {
+  const expectations: ClaimExpectations = {
+    issuer: config.issuer,
+    clientId: config.clientId,
+    trustedAudiences: config.trustedAudiences,
+    clockLeewaySeconds: config.clockLeewaySeconds,
+    maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
+    ...login,
+  };
+  const reusable = cache !== undefined && login.nonce === undefined && login.maxAgeSeconds === undefined;
+  if (reusable) {
+    const recalled = await recallVerifiedToken(cache, token, keys, rt, expectations);
+    if (recalled) return ok(recalled);
+  }
+
   const jws = await verifyJws(token, config, keys, rt);
   if (!jws.ok) return jws;
-  const { kid, tier } = jws.value;
+  const { kid, tier, alg, key } = jws.value;
   const payload = parseStrictJsonObject(jws.value.payloadBytes);
   if (!payload)
     return fail({
@@ -125,25 +144,16 @@ export async function verifyIdToken(
       tier,
     });
 
-  const checked = checkIdTokenClaims(
-    payload,
-    {
-      issuer: config.issuer,
-      clientId: config.clientId,
-      trustedAudiences: config.trustedAudiences,
-      clockLeewaySeconds: config.clockLeewaySeconds,
-      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
-      ...login,
-    },
-    rt.now() / 1000,
-  );
+  const checked = checkIdTokenClaims(payload, expectations, rt.now() / 1000);
   if (!checked.ok)
     return fail({
       ...unauthenticated(checked.failure.reason, checked.failure.detail),
       ...optionalKid(kid),
       tier,
     });
-  return ok({ identity: sealVerifiedIdentity(payload, config.groupsClaim), kid, tier });
+  const identity = sealVerifiedIdentity(payload, config.groupsClaim);
+  if (reusable) cache.remember(token, { claims: payload, identity, kid, alg, key });
+  return ok({ identity, kid, tier });
 }
 
 function optionalKid(kid: string | undefined): { kid?: string } {

@@ -123,26 +123,26 @@ describe("metrics in the AUTH_METRICS Analytics Engine dataset", () => {
     ]);
   });
 
-  it("records an unexpected exception as an error decision with the error's name, never its message", async () => {
+  it("records an origin that throws as an error decision with the error's name, never its message", async () => {
     const h = await createHarness();
     h.origin.respond = () => {
       throw new RangeError("connect to https://origin.test/private?token=abc failed");
     };
     const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
     const res = await h.fetch("/private", h.bearer(token));
-    expect(res.status).toBe(500);
+    expect(res.status).toBe(502);
     expect(res.headers.get("cache-control")).toBe("private, no-store");
     expect(await res.text()).not.toContain("origin.test");
     const line = h.logs.find((l) => l.event === "decision");
     expect(line).toMatchObject({
       outcome: "error",
-      reason: "internal_error",
+      reason: "origin_unreachable",
       detail: "RangeError",
-      status: 500,
+      status: 502,
     });
     expect(JSON.stringify(h.logs)).not.toContain("token=abc");
     expect(h.metrics!.decisions()).toEqual([
-      expect.objectContaining({ outcome: "error", reason: "internal_error" }),
+      expect.objectContaining({ outcome: "error", reason: "origin_unreachable" }),
     ]);
   });
 

@@ -1,0 +1,383 @@
+/**
+ * Turns the samples into the report: medians per case, ratios taken within each round and then
+ * medianed, the targets of issue 7 judged, printed as tables and written into docs/benchmarks.md
+ * (between markers, so the hand-written notes around them stay) with a chart in docs/benchmarks.svg.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BundleSize } from "./build.ts";
+import { renderChart } from "./chart.ts";
+import type { ColdCase } from "./cold-start.ts";
+import type { Machine } from "./machine.ts";
+import { type Case, median, medianCpuRatio, medianRatio, ratiosByRound, type Sample } from "./measure.ts";
+
+export interface BenchResults {
+  readonly machine: Machine;
+  readonly loadAtEnd: string;
+  readonly generator: { readonly name: string; readonly version: string };
+  readonly settings: {
+    readonly rounds: number;
+    readonly durationSeconds: number;
+    readonly warmupSeconds: number;
+    readonly connections: number;
+    readonly poolSize: number;
+    readonly compatibilityDate: string;
+    readonly baselineRef?: string;
+  };
+  readonly bundles: Readonly<Record<string, BundleSize>>;
+  readonly cases: readonly Case[];
+  readonly samples: Readonly<Record<string, readonly Sample[]>>;
+  readonly cold: readonly ColdCase[];
+  readonly session: { readonly available: boolean; readonly reason?: string };
+  readonly totalSeconds: number;
+}
+
+export interface CaseSummary {
+  readonly case: Case;
+  readonly rps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly toCeiling: number;
+  readonly toFloor: number;
+  readonly toBaseline: number;
+  /** CPU µs the workerd process spent per request, and the same ratios computed from CPU time. */
+  readonly cpuUs: number;
+  readonly cpuToCeiling: number;
+  readonly cpuToFloor: number;
+  readonly cpuToBaseline: number;
+  readonly providerFetchesPer1k: number;
+  readonly kvReadsPerRequest: number;
+  readonly failed: number;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly measured: string;
+  readonly met: boolean | undefined;
+}
+
+const BEGIN = "<!-- bench:begin (written by npm run bench; edit outside these markers) -->";
+const END = "<!-- bench:end -->";
+const EDGE_AUTH_CASE = /^(c-|d-|e-)/;
+
+export function summarize(results: BenchResults): CaseSummary[] {
+  return results.cases.map((c) => {
+    const mine = results.samples[c.id] ?? [];
+    const requests = mine.reduce((sum, s) => sum + s.load.requests, 0);
+    return {
+      case: c,
+      rps: median(mine.map((s) => s.load.rps)),
+      p50Ms: median(mine.map((s) => s.load.p50Ms)),
+      p99Ms: median(mine.map((s) => s.load.p99Ms)),
+      toCeiling: c.ceiling ? medianRatio(mine, results.samples[c.ceiling]) : Number.NaN,
+      toFloor: c.floor ? medianRatio(mine, results.samples[c.floor]) : Number.NaN,
+      toBaseline: c.baseline ? medianRatio(mine, results.samples[c.baseline]) : Number.NaN,
+      cpuUs: median(mine.map((s) => s.cpuUsPerRequest)),
+      cpuToCeiling: c.ceiling ? medianCpuRatio(mine, results.samples[c.ceiling]) : Number.NaN,
+      cpuToFloor: c.floor ? medianCpuRatio(mine, results.samples[c.floor]) : Number.NaN,
+      cpuToBaseline: c.baseline ? medianCpuRatio(mine, results.samples[c.baseline]) : Number.NaN,
+      providerFetchesPer1k:
+        requests > 0 ? (mine.reduce((sum, s) => sum + s.providerFetches, 0) / requests) * 1000 : 0,
+      kvReadsPerRequest: requests > 0 ? mine.reduce((sum, s) => sum + s.kvReads, 0) / requests : 0,
+      failed: mine.reduce((sum, s) => sum + s.load.failedResponses + s.load.errors, 0),
+    };
+  });
+}
+
+const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
+const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "–");
+const thousands = (value: number) =>
+  Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "–";
+
+export function judgeTargets(results: BenchResults, summaries: readonly CaseSummary[]): Target[] {
+  const byId = new Map(summaries.map((s) => [s.case.id, s]));
+  const atLeast = (value: number, bound: number) => (Number.isFinite(value) ? value >= bound : undefined);
+  /** A throughput ratio with its spread over rounds and its CPU-time equivalent. */
+  const compare = (mine: string, theirs: string | undefined) => {
+    const a = results.samples[mine];
+    const b = theirs === undefined ? undefined : results.samples[theirs];
+    if (!a || !b) return { value: Number.NaN, text: "–" };
+    const value = medianRatio(a, b);
+    const spread = ratiosByRound(a, b, (s) => s.load.rps);
+    const cpu = medianCpuRatio(a, b);
+    const range =
+      spread.length > 1 ? `, rounds ${Math.min(...spread).toFixed(2)}–${Math.max(...spread).toFixed(2)}` : "";
+    return { value, text: `${ratio(value)} (CPU time ${ratio(cpu)}${range})` };
+  };
+  const targets: Target[] = [];
+  for (const alg of ["rs256", "es256"]) {
+    const r = compare(`c-${alg}`, `b-${alg}`);
+    targets.push({
+      name: `(c) ${alg.toUpperCase()} ≥ 0.9 × (b): everything besides the signature check costs ≤ 10%`,
+      measured: r.text,
+      met: atLeast(r.value, 0.9),
+    });
+  }
+  const d = compare("d-repeat", "a");
+  targets.push({ name: "(d) same token repeated ≥ 0.9 × (a)", measured: d.text, met: atLeast(d.value, 0.9) });
+  const e = compare("e-session", "a");
+  targets.push({
+    name: "(e) session cookie ≥ 0.9 × (a)",
+    measured: results.session.available ? e.text : "not available in this build",
+    met: results.session.available ? atLeast(e.value, 0.9) : undefined,
+  });
+  for (const alg of ["rs256", "es256"]) {
+    const r = compare(`c-${alg}`, `f-jose-${alg}`);
+    targets.push({
+      name: `(c) ${alg.toUpperCase()} ≥ 1.0 × hand-written jose worker`,
+      measured: r.text,
+      met: atLeast(r.value, 1.0),
+    });
+  }
+  const hono = compare("c-rs256", "f-hono-rs256");
+  targets.push({
+    name: "(c) RS256 ≥ 5 × hono jwk middleware",
+    measured: hono.text,
+    met: atLeast(hono.value, 5),
+  });
+  const costOf = (id: string) => 1 / (byId.get(id)?.toBaseline ?? Number.NaN) - 1;
+  const routes = costOf("c-routes1000");
+  targets.push({
+    name: "1,000 route rules cost < 5% more than 10",
+    measured: Number.isFinite(routes) ? `${(routes * 100).toFixed(1)}%` : "–",
+    met: Number.isFinite(routes) ? routes < 0.05 : undefined,
+  });
+  const keys = costOf("c-keys50");
+  targets.push({
+    name: "50 keys in the JWKS cost nothing more than 2 (within 3% noise)",
+    measured: Number.isFinite(keys) ? `${(keys * 100).toFixed(1)}%` : "–",
+    met: Number.isFinite(keys) ? keys < 0.03 : undefined,
+  });
+  const steady = summaries.filter((s) => EDGE_AUTH_CASE.test(s.case.id));
+  const fetches = steady.reduce((sum, s) => sum + s.providerFetchesPer1k, 0);
+  const kvReads = steady.reduce((sum, s) => sum + s.kvReadsPerRequest, 0);
+  targets.push({
+    name: "zero provider fetches and zero KV reads per request in steady state (edge-auth cases)",
+    measured: `${fixed(fetches, 3)} fetches / 1k req, ${fixed(kvReads, 4)} KV reads / req`,
+    met: steady.length > 0 ? fetches === 0 && kvReads === 0 : undefined,
+  });
+  const gzip = results.bundles["edge-auth"]?.gzipBytes ?? Number.NaN;
+  targets.push({
+    name: "bundle ≤ 50 KiB gzip",
+    measured: `${fixed(gzip / 1024, 1)} KiB`,
+    met: gzip <= 50 * 1024,
+  });
+  return targets;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+function mainTable(summaries: readonly CaseSummary[], section: string): string {
+  return table(
+    [
+      "variant",
+      "req/s",
+      "p50 ms",
+      "p99 ms",
+      "÷ (a) ceiling",
+      "÷ (b) floor",
+      "CPU µs / req",
+      "CPU ÷ (a)",
+      "CPU ÷ (b)",
+      "provider fetches / 1k req",
+      "KV reads / req",
+      "failed",
+    ],
+    summaries
+      .filter((s) => s.case.section === section)
+      .map((s) => [
+        s.case.label,
+        thousands(s.rps),
+        fixed(s.p50Ms),
+        fixed(s.p99Ms),
+        ratio(s.toCeiling),
+        ratio(s.toFloor),
+        fixed(s.cpuUs, 0),
+        ratio(s.cpuToCeiling),
+        ratio(s.cpuToFloor),
+        fixed(s.providerFetchesPer1k, 2),
+        fixed(s.kvReadsPerRequest, 3),
+        String(s.failed),
+      ]),
+  );
+}
+
+function scalingTable(summaries: readonly CaseSummary[]): string {
+  return table(
+    ["case", "req/s", "p50 ms", "p99 ms", "÷ baseline (c) RS256", "extra cost per request", "CPU ÷ baseline"],
+    summaries
+      .filter((s) => s.case.section === "scaling")
+      .map((s) => [
+        s.case.label,
+        thousands(s.rps),
+        fixed(s.p50Ms),
+        fixed(s.p99Ms),
+        ratio(s.toBaseline),
+        Number.isFinite(s.toBaseline) ? `${((1 / s.toBaseline - 1) * 100).toFixed(1)}%` : "–",
+        ratio(s.cpuToBaseline),
+      ]),
+  );
+}
+
+function baselineTable(summaries: readonly CaseSummary[]): string {
+  return table(
+    ["case", "req/s at the ref", "req/s now", "p50 ms at the ref → now", "now ÷ ref", "CPU: now ÷ ref"],
+    summaries
+      .filter((s) => s.case.section === "baseline")
+      .map((s) => {
+        const now = summaries.find((other) => other.case.id === s.case.baseline);
+        return [
+          s.case.label,
+          thousands(s.rps),
+          thousands(now?.rps ?? Number.NaN),
+          `${fixed(s.p50Ms)} → ${fixed(now?.p50Ms ?? Number.NaN)}`,
+          ratio(1 / s.toBaseline),
+          ratio(1 / s.cpuToBaseline),
+        ];
+      }),
+  );
+}
+
+function concurrencyTable(summaries: readonly CaseSummary[], connections: number): string {
+  const rows: string[][] = [];
+  for (const c of [1, connections, 256]) {
+    const find = (id: string) =>
+      summaries.find((s) => s.case.id === (c === connections ? id : `${id}@c${c}`));
+    const a = find("a");
+    const b = find("b-rs256");
+    const edge = find("c-rs256");
+    if (!a && !b && !edge) continue;
+    const cell = (s: CaseSummary | undefined) =>
+      s ? `${thousands(s.rps)} / ${fixed(s.p50Ms)} / ${fixed(s.p99Ms)}` : "–";
+    rows.push([
+      String(c),
+      cell(a),
+      cell(b),
+      cell(edge),
+      ratio(edge?.toFloor ?? Number.NaN),
+      ratio(edge?.toCeiling ?? Number.NaN),
+    ]);
+  }
+  return table(
+    ["connections", "(a) req/s / p50 / p99 ms", "(b) RS256", "(c) RS256", "(c) ÷ (b)", "(c) ÷ (a)"],
+    rows,
+  );
+}
+
+function coldTable(cold: readonly ColdCase[]): string {
+  return table(
+    [
+      "case",
+      "first request ms (median)",
+      "second request ms",
+      "provider fetches",
+      "KV reads",
+      "KV writes",
+      "workerd start ms",
+    ],
+    cold.map((c) => {
+      if (c.unavailable || c.samples.length === 0) return [c.label, c.unavailable ?? "–", "", "", "", "", ""];
+      const m = (pick: (s: (typeof c.samples)[number]) => number, digits = 1) =>
+        fixed(median(c.samples.map(pick)), digits);
+      return [
+        c.label,
+        m((s) => s.firstMs),
+        m((s) => s.secondMs),
+        m((s) => s.providerFetches, 0),
+        m((s) => s.kvReads, 0),
+        m((s) => s.kvWrites, 0),
+        m((s) => s.startupMs, 0),
+      ];
+    }),
+  );
+}
+
+function bundleTable(bundles: BenchResults["bundles"]): string {
+  return table(
+    ["worker", "raw KiB", "gzip KiB"],
+    Object.entries(bundles).map(([name, size]) => [
+      name,
+      fixed(size.rawBytes / 1024, 1),
+      fixed(size.gzipBytes / 1024, 1),
+    ]),
+  );
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const summaries = summarize(results);
+  const targets = judgeTargets(results, summaries);
+  const m = results.machine;
+  const s = results.settings;
+  const mark = (met: boolean | undefined) => (met === undefined ? "n/a" : met ? "yes" : "**no**");
+  const coldNotes = results.cold.filter((c) => c.unavailable).map((c) => `- ${c.label}: ${c.unavailable}.`);
+  return [
+    BEGIN,
+    "## Latest run",
+    "",
+    `- date: ${m.date}; edge-auth commit ${m.commit}`,
+    `- machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB; ${m.os}; load average ${m.loadAverage} at start, ${results.loadAtEnd} at end (shared machine: read the ratios, not the absolute numbers)`,
+    `- versions: ${Object.entries(m.versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(
+        ", ",
+      )}, ${results.generator.name} ${results.generator.version}; compatibility date ${s.compatibilityDate}`,
+    `- method: ${s.rounds} rounds × ${s.durationSeconds} s per case after a ${s.warmupSeconds} s warm-up, cases interleaved (rounds alternate forward and backward), medians; ratios are medians of within-round ratios; ${s.connections} connections unless stated; ${s.poolSize} distinct tokens per pool; whole run ${Math.round(results.totalSeconds)} s`,
+    "",
+    "### Targets",
+    "",
+    table(
+      ["target", "measured", "met"],
+      targets.map((t) => [t.name, t.measured, mark(t.met)]),
+    ),
+    "",
+    `### Throughput and latency (${s.connections} connections)`,
+    "",
+    "![ratios](benchmarks.svg)",
+    "",
+    mainTable(summaries, "main"),
+    results.session.available
+      ? ""
+      : `\n(e) session cookie: not available in this build (${results.session.reason}).\n`,
+    ...(s.baselineRef
+      ? [`### Before and after: this tree against ${s.baselineRef}`, "", baselineTable(summaries), ""]
+      : []),
+    "### Scaling",
+    "",
+    scalingTable(summaries),
+    "",
+    "### Concurrency (RS256, req/s / p50 / p99 ms)",
+    "",
+    concurrencyTable(summaries, s.connections),
+    "",
+    "### Cold isolate: the first request (loopback; provider and KV answer instantly here)",
+    "",
+    coldTable(results.cold),
+    ...(coldNotes.length > 0 ? ["", ...coldNotes] : []),
+    "",
+    "### Bundle size",
+    "",
+    bundleTable(results.bundles),
+    END,
+  ].join("\n");
+}
+
+export function printReport(results: BenchResults): void {
+  console.log(`\n${renderMarkdown(results).split("\n").slice(1, -1).join("\n")}\n`);
+}
+
+export function writeReport(root: string, results: BenchResults): void {
+  const path = join(root, "docs/benchmarks.md");
+  const generated = renderMarkdown(results);
+  const existing = existsSync(path) ? readFileSync(path, "utf8") : `# Benchmarks\n\n${BEGIN}\n${END}\n`;
+  const start = existing.indexOf(BEGIN);
+  const end = existing.indexOf(END);
+  const next =
+    start === -1 || end === -1
+      ? `${existing.trimEnd()}\n\n${generated}\n`
+      : `${existing.slice(0, start)}${generated}${existing.slice(end + END.length)}`;
+  writeFileSync(path, next);
+  writeFileSync(join(root, "docs/benchmarks.svg"), renderChart(summarize(results), results.machine.date));
+}

@@ -1,0 +1,112 @@
+import type { VerifiedIdentity } from "../identity.ts";
+import type { KeyTier } from "../jwks/key-cache.ts";
+import type { VerificationKey } from "../jwks/key-set.ts";
+import type { Runtime } from "../platform.ts";
+import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
+import type { KeySource } from "./verify-id-token.ts";
+
+/** What one successful verification leaves for the next request that carries the same token. */
+export interface VerifiedEntry {
+  /** The claims that passed, re-checked against the clock on every reuse. */
+  readonly claims: Readonly<Record<string, unknown>>;
+  readonly identity: VerifiedIdentity;
+  readonly kid: string | undefined;
+  readonly alg: string;
+  /** The key whose signature check passed: the entry is void once the issuer's key set drops it. */
+  readonly key: VerificationKey;
+}
+
+export interface VerifiedTokenCacheLimits {
+  readonly maxEntries: number;
+  /** Budget for the tokens and claims held, approximated as twice the token's length. */
+  readonly maxBytes: number;
+}
+
+interface Stored extends VerifiedEntry {
+  readonly bytes: number;
+}
+
+/**
+ * A bounded, least-recently-used memory of the ID tokens this isolate has verified, so that a client
+ * sending the same token again (an API client, a single-page app) costs a map lookup instead of a
+ * parse and a signature check. One per isolate and configuration; it holds values, never promises.
+ *
+ * Keyed by the exact token text: a lookup hit means the very same bytes were verified before, and a
+ * token differing in one byte is a different key. The text itself is the key, rather than a SHA-256
+ * of it, because hashing costs an async digest per request while the map compares strings natively;
+ * the price is memory, bounded by `maxBytes`. Only tokens that passed verification are ever stored,
+ * so nobody can fill the cache with tokens of their choosing.
+ */
+export class VerifiedTokenCache {
+  readonly #entries = new Map<string, Stored>();
+  #bytes = 0;
+
+  constructor(private readonly limits: VerifiedTokenCacheLimits) {}
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The entry for exactly this token text, now the most recently used; undefined on a miss. */
+  recall(token: string): VerifiedEntry | undefined {
+    const entry = this.#entries.get(token);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(token);
+    this.#entries.set(token, entry);
+    return entry;
+  }
+
+  /** Stores a verified token, evicting the least recently used entries beyond the limits. */
+  remember(token: string, entry: VerifiedEntry): void {
+    const bytes = 2 * token.length;
+    if (this.limits.maxEntries <= 0 || bytes > this.limits.maxBytes) return;
+    this.forget(token);
+    this.#entries.set(token, { ...entry, bytes });
+    this.#bytes += bytes;
+    for (const [oldest, stored] of this.#entries) {
+      if (this.#entries.size <= this.limits.maxEntries && this.#bytes <= this.limits.maxBytes) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= stored.bytes;
+    }
+  }
+
+  forget(token: string): void {
+    const stored = this.#entries.get(token);
+    if (stored === undefined) return;
+    this.#entries.delete(token);
+    this.#bytes -= stored.bytes;
+  }
+}
+
+/**
+ * Answers for a token verified before, when it still holds now: the key that verified it is still in
+ * the issuer's key set under the same kid and algorithm (a key rotated out voids every token it
+ * verified), and the claims still pass every rule at the current time (exp, nbf, iat — the rules of
+ * `checkIdTokenClaims`, the only ones that can change for the same bytes, configuration and keys).
+ * Undefined means "verify it in full"; an entry that no longer holds is dropped.
+ */
+export async function recallVerifiedToken(
+  cache: VerifiedTokenCache,
+  token: string,
+  keys: KeySource,
+  rt: Runtime,
+  expectations: ClaimExpectations,
+): Promise<{ identity: VerifiedIdentity; kid: string | undefined; tier: KeyTier } | undefined> {
+  const entry = cache.recall(token);
+  if (entry === undefined) return undefined;
+  const match = await keys.keysFor(rt, entry.kid, entry.alg);
+  const stillTrusted = match.ok && match.value.keys.some((key) => sameKey(key, entry.key));
+  if (!stillTrusted || !checkIdTokenClaims(entry.claims, expectations, rt.now() / 1000).ok) {
+    cache.forget(token);
+    return undefined;
+  }
+  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier };
+}
+
+/** The same public key, also across a refetch of the key set (which makes new key objects). */
+function sameKey(a: VerificationKey, b: VerificationKey): boolean {
+  if (a === b) return true;
+  const x = a.jwk;
+  const y = b.jwk;
+  return x.kty === y.kty && x.crv === y.crv && x.n === y.n && x.e === y.e && x.x === y.x && x.y === y.y;
+}

@@ -1,0 +1,204 @@
+import { reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { GateConfig } from "../../src/config/config.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { sealVerifiedIdentity } from "../../src/identity.ts";
+import { KeyCache } from "../../src/jwks/key-cache.ts";
+import { ingestJwks, type VerificationKey } from "../../src/jwks/key-set.ts";
+import { type VerifiedEntry, VerifiedTokenCache } from "../../src/jwt/verified-token-cache.ts";
+import { verifyIdToken } from "../../src/jwt/verify-id-token.ts";
+import type { Runtime } from "../../src/platform.ts";
+import {
+  CLIENT_ID,
+  FakeIssuer,
+  ISSUER,
+  makeSigningKey,
+  signToken,
+  validClaims,
+} from "../support/fake-issuer.ts";
+
+const LEEWAY_SECONDS = 30;
+/** Work the key cache schedules with waitUntil, settled after each test. */
+const background: Promise<unknown>[] = [];
+
+async function setup(limits = { maxEntries: 10, maxBytes: 1024 * 1024 }) {
+  await reset(); // KV outlives a test within a file: no key set from an earlier test's issuer
+  const issuer = new FakeIssuer([await makeSigningKey("RS256", "rsa-1")]);
+  const clock = { nowMs: Date.UTC(2026, 10, 22, 12, 0, 0) };
+  const rt: Runtime = {
+    now: () => clock.nowMs,
+    fetch: async (request) => (await issuer.handle(request)) ?? new Response("not found", { status: 404 }),
+    randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
+    log: () => {},
+    kv: env.AUTH_KV,
+    waitUntil: (work) => {
+      background.push(work);
+    },
+  };
+  const loaded = loadConfig({
+    OIDC_ISSUER: ISSUER,
+    OIDC_CLIENT_ID: CLIENT_ID,
+    AUTH_ROUTES: [{ pattern: "*" }],
+    CLOCK_LEEWAY_SECONDS: LEEWAY_SECONDS,
+    // A key set past its max-age is fetched again before use (no stale serving), so a rotation
+    // shows on the next request.
+    JWKS_MAX_STALE_SECONDS: 0,
+  });
+  if (!loaded.ok) throw new Error("test configuration is invalid");
+  const config: GateConfig = loaded.value;
+  const keys = new KeyCache(config);
+  const cache = new VerifiedTokenCache(limits);
+  const nowSeconds = () => Math.floor(clock.nowMs / 1000);
+  return {
+    issuer,
+    clock,
+    cache,
+    nowSeconds,
+    verify: (token: string) => verifyIdToken(token, config, keys, rt, {}, cache),
+    verifyAtLogin: (token: string, nonce: string) => verifyIdToken(token, config, keys, rt, { nonce }, cache),
+    tokenFor: (overrides: Record<string, unknown> = {}) =>
+      signToken(issuer.keys[0]!, validClaims(nowSeconds(), overrides)),
+  };
+}
+
+/** Replaces the character at `index` with another one of the base64url alphabet. */
+function changeOneByte(token: string, index: number): string {
+  const replacement = token[index] === "A" ? "B" : "A";
+  return `${token.slice(0, index)}${replacement}${token.slice(index + 1)}`;
+}
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.allSettled(background.splice(0));
+});
+
+describe("the verified-token cache in front of verifyIdToken", () => {
+  it("answers a token it verified before without checking its signature again", async () => {
+    const t = await setup();
+    const token = await t.tokenFor();
+    const verifySpy = vi.spyOn(crypto.subtle, "verify");
+    const first = await t.verify(token);
+    const second = await t.verify(token);
+    expect(first.ok && second.ok).toBe(true);
+    expect(verifySpy).toHaveBeenCalledTimes(1);
+    expect(second.ok && second.value.identity.sub).toBe("user-123");
+    expect(second.ok && second.value.kid).toBe("rsa-1");
+  });
+
+  it("misses, and refuses, a token that differs from a cached one in a single byte", async () => {
+    const t = await setup();
+    const token = await t.tokenFor();
+    expect((await t.verify(token)).ok).toBe(true);
+    const lastDot = token.lastIndexOf(".");
+    const inSignature = await t.verify(changeOneByte(token, lastDot + 10));
+    const inPayload = await t.verify(changeOneByte(token, token.indexOf(".") + 10));
+    expect(inSignature.ok || inSignature.failure.reason).toBe("bad_signature");
+    expect(inPayload.ok).toBe(false);
+    expect(t.cache.size).toBe(1);
+  });
+
+  it("refuses a cached token once it has expired (exp plus leeway), and drops it", async () => {
+    const t = await setup();
+    const token = await t.tokenFor({ exp: t.nowSeconds() + 120 });
+    expect((await t.verify(token)).ok).toBe(true);
+    t.clock.nowMs += (120 + LEEWAY_SECONDS - 1) * 1000;
+    expect((await t.verify(token)).ok).toBe(true);
+    t.clock.nowMs += 1000;
+    const expired = await t.verify(token);
+    expect(expired.ok || expired.failure.reason).toBe("expired");
+    expect(t.cache.size).toBe(0);
+  });
+
+  it("re-verifies a cached token once the key that verified it is rotated out of the JWKS", async () => {
+    const t = await setup();
+    t.issuer.jwksCacheControl = "max-age=0"; // clamped to the 300 s minimum
+    const token = await t.tokenFor({ exp: t.nowSeconds() + 3600 });
+    expect((await t.verify(token)).ok).toBe(true);
+    t.issuer.keys = [await makeSigningKey("RS256", "rsa-2")];
+    t.clock.nowMs += 301 * 1000;
+    const rotated = await t.verify(token);
+    expect(rotated.ok || rotated.failure.reason).toBe("unknown_kid");
+    expect(t.cache.size).toBe(0);
+  });
+
+  it("re-verifies, and refuses, a cached token when its kid now names a different key", async () => {
+    const t = await setup();
+    t.issuer.jwksCacheControl = "max-age=0";
+    const token = await t.tokenFor({ exp: t.nowSeconds() + 3600 });
+    expect((await t.verify(token)).ok).toBe(true);
+    t.issuer.keys = [await makeSigningKey("RS256", "rsa-1")];
+    t.clock.nowMs += 301 * 1000;
+    const replaced = await t.verify(token);
+    expect(replaced.ok || replaced.failure.reason).toBe("bad_signature");
+  });
+
+  it("keeps answering from the cache when a refetched JWKS still holds the same key", async () => {
+    const t = await setup();
+    t.issuer.jwksCacheControl = "max-age=0";
+    const token = await t.tokenFor({ exp: t.nowSeconds() + 3600 });
+    expect((await t.verify(token)).ok).toBe(true);
+    t.clock.nowMs += 301 * 1000;
+    const verifySpy = vi.spyOn(crypto.subtle, "verify");
+    expect((await t.verify(token)).ok).toBe(true);
+    expect(t.issuer.jwksFetchCount()).toBe(2);
+    expect(verifySpy).not.toHaveBeenCalled();
+  });
+
+  it("never stores a token that failed verification", async () => {
+    const t = await setup();
+    const token = await t.tokenFor({ aud: "someone-else" });
+    expect((await t.verify(token)).ok).toBe(false);
+    expect(t.cache.size).toBe(0);
+  });
+
+  it("is not used at the login callback, where the nonce must be checked every time", async () => {
+    const t = await setup();
+    const token = await t.tokenFor({ nonce: "n-1" });
+    expect((await t.verifyAtLogin(token, "n-1")).ok).toBe(true);
+    expect(t.cache.size).toBe(0);
+  });
+});
+
+describe("VerifiedTokenCache bounds", () => {
+  async function entry(): Promise<VerifiedEntry> {
+    const signing = await makeSigningKey("ES256", "ec-1");
+    const ingested = await ingestJwks({ keys: [signing.publicJwk] });
+    const key = ingested?.keySet.keys[0] as VerificationKey;
+    const claims = { iss: ISSUER, sub: "user-1" };
+    return { claims, identity: sealVerifiedIdentity(claims, "groups"), kid: "ec-1", alg: "ES256", key };
+  }
+
+  it("evicts the least recently used token beyond maxEntries", async () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 2, maxBytes: 1024 });
+    const e = await entry();
+    cache.remember("token-a", e);
+    cache.remember("token-b", e);
+    expect(cache.recall("token-a")).toBeDefined();
+    cache.remember("token-c", e);
+    expect(cache.size).toBe(2);
+    expect(cache.recall("token-b")).toBeUndefined();
+    expect(cache.recall("token-a")).toBeDefined();
+    expect(cache.recall("token-c")).toBeDefined();
+  });
+
+  it("keeps within its byte budget and never stores a token larger than the budget", async () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 100, maxBytes: 100 });
+    const e = await entry();
+    cache.remember("a".repeat(20), e);
+    cache.remember("b".repeat(20), e);
+    expect(cache.size).toBe(2);
+    cache.remember("c".repeat(20), e);
+    expect(cache.size).toBe(2);
+    expect(cache.recall("a".repeat(20))).toBeUndefined();
+    cache.remember("d".repeat(51), e);
+    expect(cache.recall("d".repeat(51))).toBeUndefined();
+    expect(cache.size).toBe(2);
+  });
+
+  it("stores nothing when maxEntries is 0", async () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 0, maxBytes: 1024 });
+    cache.remember("token-a", await entry());
+    expect(cache.size).toBe(0);
+  });
+});
