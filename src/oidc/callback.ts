@@ -13,6 +13,12 @@ import { recordDecision } from "../observe/record-decision.ts";
 import type { ProviderError } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect, respondToFailure } from "../respond/failure-response.ts";
+import {
+  findRevocation,
+  revocationSubject,
+  revokedFailure,
+  withoutRevokedKeys,
+} from "../revocation/check-revocation.ts";
 import { newSession, readSessionCookie } from "../session/session-id.ts";
 import { startSessionRecord } from "../session/session-record.ts";
 import { exchangeCode } from "./code-exchange.ts";
@@ -128,7 +134,12 @@ async function processCallback(
   if (!tokens.ok) return refused(tokens.failure, returnTo);
   const { idToken, refreshToken } = tokens;
 
-  const verified = await verifyIdToken(idToken, config, state.keys, rt, {
+  // A revoked signing key, subject or session cannot sign in (else the provider's SSO would make a
+  // new session for a revoked user on every visit): the 400 page, never a redirect to the provider.
+  const revocations = await state.revocations.current(rt);
+  const nowSeconds = rt.now() / 1000;
+  const keys = withoutRevokedKeys(state.keys, revocations, nowSeconds);
+  const verified = await verifyIdToken(idToken, config, keys, rt, {
     nonce: transaction.nonce,
     ...(transaction.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: transaction.maxAgeSeconds }),
   });
@@ -140,6 +151,8 @@ async function processCallback(
     );
   }
   const identity = verified.value.identity;
+  const revoked = findRevocation(revocations, revocationSubject(identity), nowSeconds);
+  if (revoked) return refused(badLogin("revoked", revokedFailure(revoked).detail), returnTo);
 
   const { cookieValue, handle } = await newSession(rt, secrets);
   const sealedRefreshToken =

@@ -32,6 +32,8 @@ function explainSignInFailure(reason: FailureReason, providerError: ProviderErro
     case "state_mismatch":
     case "state_reused":
       return "<p>This sign-in was not started in this browser, or it has already been completed.</p>";
+    case "revoked":
+      return "<p>Your access to this site has been revoked.</p>";
     case "token_endpoint_unavailable":
     case "discovery_unavailable":
     case "jwks_unavailable":
@@ -68,6 +70,23 @@ export function forbiddenPage(identity: VerifiedIdentity, formActionOrigins: rea
       `<p>You are signed in as <strong>${escapeHtml(who)}</strong>${also}, but this page is not open to your account.</p>` +
       "<p>Sign out to continue with another account.</p>" +
       `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
+  });
+}
+
+/**
+ * 403: a browser whose session (or whole account) an operator revoked. It never sends the browser to
+ * sign in by itself (the provider would sign it straight back in); it offers a link when sign-in is on.
+ */
+export function accessRevokedPage(loginUrl: string | undefined): Response {
+  const signIn =
+    loginUrl === undefined ? "" : `<a class="button" href="${escapeHtml(loginUrl)}">Sign in again</a>`;
+  return renderPage({
+    status: 403,
+    title: "Access revoked",
+    bodyHtml:
+      "<p>Your access to this site has been revoked, and you have been signed out.</p>" +
+      "<p>If you think this is a mistake, contact the site's administrator.</p>" +
+      `<div class="actions">${signIn}${HOME_LINK}</div>`,
   });
 }
 
