@@ -21,8 +21,8 @@ export function createIsolateState(config: GateConfig): IsolateState {
     config,
     keys: new KeyCache(config),
     revocations: new RevocationCache(config),
-    sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds),
-    usedStates: new UsedStates(),
+    sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds, config.kvTimeoutMs),
+    usedStates: new UsedStates(config.kvTimeoutMs),
     secrets: config.session.secret === undefined ? undefined : new SecretKeys(config.session.secret),
   };
 }

@@ -35,8 +35,11 @@ export const DEFAULTS = {
   jwksFailureBackoffSeconds: 30,
   /** The cron refreshes a document that would go stale within this time (2 × the 5-minute schedule). */
   jwksRefreshAheadSeconds: 10 * 60,
-  /** A KV read that takes longer counts as a miss. */
-  jwksKvTimeoutMs: 1000,
+  /**
+   * The longest any KV call a request waits for may take: a key-cache read that takes longer is a
+   * miss, a session or sign-in read or write a 503.
+   */
+  kvTimeoutMs: 1000,
   /** Whether a forced refresh for an unknown kid is shared through KV with the location's other isolates. */
   unknownKidSharedCooldown: true,
   unknownKidCooldownSeconds: 30,

@@ -65,7 +65,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     unknownKidSharedCooldown: raw.UNKNOWN_KID_SHARED_COOLDOWN ?? DEFAULTS.unknownKidSharedCooldown,
     failureBackoffSeconds: raw.JWKS_FAILURE_BACKOFF_SECONDS ?? DEFAULTS.jwksFailureBackoffSeconds,
     refreshAheadSeconds: raw.JWKS_REFRESH_AHEAD_SECONDS ?? DEFAULTS.jwksRefreshAheadSeconds,
-    kvTimeoutMs: DEFAULTS.jwksKvTimeoutMs,
+    kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   if (keyCache.minMaxAgeSeconds > keyCache.maxMaxAgeSeconds) {
     problems.push({
@@ -97,6 +97,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
+    kvTimeoutMs: DEFAULTS.kvTimeoutMs,
     unavailableRetryAfterSeconds: DEFAULTS.unavailableRetryAfterSeconds,
     observe: {
       logSampleRate: raw.LOG_SAMPLE_RATE ?? DEFAULTS.logSampleRate,

@@ -76,7 +76,6 @@ describe("a revoked browser user", () => {
 
   it("cannot sign in with an ID token signed by a revoked key", async () => {
     const h = await createHarness();
-    await h.fetch("/public/warm-up"); // any request: the isolate has read the (empty) revocations
     await revokeNow(h, { type: "kid", value: "rsa-1" });
     const browser = new Browser(h);
     const res = await browser.signIn("/private");
@@ -106,7 +105,6 @@ describe("a revoked browser user", () => {
 describe("/auth/whoami and revocations", () => {
   it("refuses a revoked bearer token with 401 and records the decision", async () => {
     const h = await createHarness();
-    await h.fetch("/public/warm-up");
     await revokeNow(h, { type: "sub", value: "user-123" });
     const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
     const res = await h.fetch("/auth/whoami", h.bearer(token));
