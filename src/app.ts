@@ -28,7 +28,7 @@ type Handler = (request: Request, rt: Runtime, state: IsolateState) => Promise<R
  */
 export function createApp(): Hono<{ Bindings: RequestScope }> {
   const app = new Hono<{ Bindings: RequestScope }>();
-  app.get("/auth/health", (c) =>
+  app.get(AUTH_PATHS.health, (c) =>
     respondWithHealth(c.env.rt, {
       config: c.env.state.config,
       keys: [c.env.state.keys],

@@ -80,6 +80,7 @@ export const AUTH_PATHS = {
   logout: "/auth/logout",
   signedOut: "/auth/signed-out",
   whoami: "/auth/whoami",
+  health: "/auth/health",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

@@ -44,21 +44,40 @@ const fraction = v.pipe(
   v.maxValue(1, "must be at most 1"),
 );
 
-const stringList = v.union(
-  [
-    v.array(nonEmptyString, "must be a list of strings"),
-    v.pipe(
-      v.string(),
-      v.transform((text) =>
-        text
-          .split(",")
-          .map((item) => item.trim())
-          .filter((item) => item.length > 0),
-      ),
-    ),
-  ],
-  "must be a list of strings or a comma-separated string",
+/**
+ * A list: a TOML array, or a string from `--var`/`.dev.vars` — JSON text when it starts with `[`
+ * (`'["a","b"]'`), else comma-separated (`a, b`).
+ */
+const stringList = v.pipe(
+  v.union(
+    [v.array(nonEmptyString, "must be a list of strings"), v.string()],
+    "must be a list of strings or a comma-separated string",
+  ),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (typeof dataset.value !== "string") return dataset.value;
+    const text = dataset.value.trim();
+    if (!text.startsWith("["))
+      return text
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+    const list = parseJsonStringList(text);
+    if (list) return list;
+    addIssue({ message: 'starts with "[" but is not a JSON list of non-empty strings' });
+    return NEVER;
+  }),
 );
+
+function parseJsonStringList(text: string): string[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) return undefined;
+    const items = parsed.map((item) => (typeof item === "string" ? item.trim() : ""));
+    return items.every((item) => item.length > 0) ? items : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Scopes as a space- or comma-separated string or a list; OIDC requires "openid" among them. */
 const scopeList = v.pipe(
