@@ -6,7 +6,6 @@ import {
   keyFields,
   refusalFields,
 } from "./authenticate.ts";
-import { AUTH_PATHS } from "./config/defaults.ts";
 import type { Failure } from "./failure.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
@@ -14,6 +13,7 @@ import { cookieScheme, expireCookie, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import { beginDecision } from "./observe/decision-recorder.ts";
+import { loginUrlFor } from "./oidc/login-url.ts";
 import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
 import { admits } from "./policy/admit.ts";
@@ -72,7 +72,7 @@ export async function gateRequest(
         realm: config.realm,
         credentialSent: refusal.credentialSent,
         presentation: unauthenticatedPresentation(request, route.unauthenticated),
-        ...(config.loginEnabled ? { loginUrl: loginUrlFor(url) } : {}),
+        ...(config.loginEnabled ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) } : {}),
       }),
     );
   }
@@ -113,11 +113,6 @@ export async function gateRequest(
     ...kidAndTier,
     ...identityFields(identity),
   });
-}
-
-/** `/auth/login?return_to=<this path and query>`: where an unauthenticated browser is sent. */
-export function loginUrlFor(url: URL): string {
-  return `${AUTH_PATHS.login}?return_to=${encodeURIComponent(`${url.pathname}${url.search}`)}`;
 }
 
 function forwardedToken(auth: Authenticated): string {

@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { isSecureUrl } from "../http/secure-url.ts";
 import { patternProblem } from "./route-pattern.ts";
 
 /** Vars arrive as TOML values (numbers, arrays, tables) or as strings from `--var` and `.dev.vars`. */
@@ -258,7 +259,7 @@ export const envSchema = v.looseObject({
     nonEmptyString,
     v.url("must be an absolute URL"),
     v.check(
-      issuerIsSecure,
+      (issuer: string) => isSecureUrl(issuer),
       "must use https:// (http:// is allowed only for loopback hosts: 127.0.0.1, [::1], localhost)",
     ),
     v.check((issuer) => !/[?#]/.test(issuer), "must not have a query or fragment"),
@@ -322,13 +323,3 @@ export const envSchema = v.looseObject({
 
 export type RawEnv = v.InferOutput<typeof envSchema>;
 export type RouteRuleInput = v.InferOutput<typeof routeRuleSchema>;
-
-function issuerIsSecure(issuer: string): boolean {
-  try {
-    const url = new URL(issuer);
-    if (url.protocol === "https:") return true;
-    return url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
-  } catch {
-    return false;
-  }
-}

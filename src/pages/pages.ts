@@ -1,6 +1,7 @@
 import { AUTH_PATHS } from "../config/defaults.ts";
 import type { FailureReason } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
+import { loginUrlFor } from "../oidc/login-url.ts";
 import { escapeHtml, renderPage } from "./page.ts";
 
 /** What an identity provider said when it did not sign the user in (RFC 6749 §4.1.2.1). */
@@ -106,7 +107,7 @@ export function signedOutPage(): Response {
     title: "Signed out",
     bodyHtml:
       "<p>You are signed out of this site.</p>" +
-      `<div class="actions"><a class="button" href="${AUTH_PATHS.login}?return_to=%2F">Sign in again</a>${HOME_LINK}</div>`,
+      `<div class="actions"><a class="button" href="${escapeHtml(loginUrlFor("/"))}">Sign in again</a>${HOME_LINK}</div>`,
   });
 }
 

@@ -12,8 +12,6 @@ import {
 } from "../pages/pages.ts";
 import { NO_STORE } from "./no-store.ts";
 
-export { NO_STORE };
-
 export interface FailureContext {
   readonly realm: string;
   /** Whether the request carried a credential (RFC 6750 §3: no `error` when none was sent). */
