@@ -2,15 +2,17 @@ import { Hono } from "hono";
 import { AUTH_PATHS } from "./config/defaults.ts";
 import { gateRequest } from "./gate.ts";
 import { respondWithHealth } from "./health/health-document.ts";
-import { isLoopbackHost } from "./http/cookies.ts";
+import { isLoopbackHost } from "./http/secure-url.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import { recordDecision } from "./observe/record-decision.ts";
+import { requestIdOf } from "./observe/request-id.ts";
 import { completeLogin } from "./oidc/callback.ts";
 import { startLogin } from "./oidc/login.ts";
 import { logout, showLogoutConfirmation } from "./oidc/logout.ts";
 import { signedOutPage, signInNotEnabledPage } from "./pages/pages.ts";
 import type { Runtime } from "./platform.ts";
-import { NO_STORE, redirect } from "./respond/failure-response.ts";
+import { redirect } from "./respond/failure-response.ts";
+import { NO_STORE } from "./respond/no-store.ts";
 import { whoami } from "./whoami.ts";
 
 /** What each request carries into the routes: the raw bindings, the runtime seam and the isolate state. */
@@ -28,7 +30,7 @@ type Handler = (request: Request, rt: Runtime, state: IsolateState) => Promise<R
  */
 export function createApp(): Hono<{ Bindings: RequestScope }> {
   const app = new Hono<{ Bindings: RequestScope }>();
-  app.get("/auth/health", (c) =>
+  app.get(AUTH_PATHS.health, (c) =>
     respondWithHealth(c.env.rt, {
       config: c.env.state.config,
       keys: [c.env.state.keys],
@@ -67,7 +69,7 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
   // A bug is still a decision: counted and logged (without the error's message), answered generically.
   app.onError((error, c) => {
     recordDecision(c.env.rt, c.env.state.config.observe, {
-      requestId: c.req.header("cf-ray") ?? "",
+      requestId: requestIdOf(c.req.raw),
       route: "(error)",
       outcome: "error",
       status: 500,

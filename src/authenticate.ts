@@ -5,8 +5,16 @@ import type { VerifiedIdentity } from "./identity.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import type { KeyTier } from "./jwks/key-cache.ts";
 import { type KeySource, type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
+import type { DecisionFields, DecisionRecorder } from "./observe/decision-recorder.ts";
+import { probeKeyLookup } from "./observe/key-probe.ts";
 import type { Runtime } from "./platform.ts";
 import { fail, ok, type Result } from "./result.ts";
+import {
+  findRevocation,
+  revocationSubject,
+  revokedFailure,
+  withoutRevokedKeys,
+} from "./revocation/check-revocation.ts";
 import { authenticateSession, type SessionIdentity } from "./session/authenticate-session.ts";
 
 /** Who made a request, and with which credential. */
@@ -25,6 +33,74 @@ export interface AuthFailure {
   readonly credentialSent: boolean;
   /** The session cookie names no usable session: the response should make the browser forget it. */
   readonly forgetSessionCookie: boolean;
+  /** A credential that verified but no longer counts (revoked): who it named, for the log. */
+  readonly who?: Authenticated;
+}
+
+/**
+ * The whole authentication of a request, the same for the gate and `/auth/whoami`: the credential is
+ * verified with the issuer's keys minus the revoked ones (timed into the decision's probe), then its
+ * subject, session and issue time are checked against the operator's revocations. A revoked
+ * credential is refused as `revoked` (with the key and tier that verified it), and a session that is
+ * revoked is forgotten by the browser.
+ */
+export async function authenticateRequest(
+  request: Request,
+  rt: Runtime,
+  state: IsolateState,
+  scheme: CookieScheme,
+  decision: Pick<DecisionRecorder, "probe" | "timeVerification">,
+): Promise<Result<Authenticated, AuthFailure>> {
+  // Revocations come from isolate memory (a KV read only on a cold isolate or a long-idle one).
+  const revocations = await state.revocations.current(rt);
+  const nowSeconds = rt.now() / 1000;
+  const keys = probeKeyLookup(withoutRevokedKeys(state.keys, revocations, nowSeconds), decision.probe);
+  // Only a request that carries a credential has a verification to time (Server-Timing, verifyMs).
+  const carriesCredential = request.headers.has("authorization") || request.headers.has("cookie");
+  const authenticated = carriesCredential
+    ? await decision.timeVerification(() => authenticate(request, rt, state, scheme, keys))
+    : await authenticate(request, rt, state, scheme, keys);
+  if (!authenticated.ok) return authenticated;
+
+  const auth = authenticated.value;
+  const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
+  if (!revoked) return authenticated;
+  return fail({
+    failure: { ...revokedFailure(revoked), ...keyFields(auth) },
+    credentialSent: true,
+    forgetSessionCookie: auth.via === "session",
+    who: auth,
+  });
+}
+
+/** What the decision log says about a refused credential (reason, key, and who, when it verified). */
+export function refusalFields(refusal: AuthFailure, request: Request, issuer: string): DecisionFields {
+  const { failure, who } = refusal;
+  return {
+    outcome: "refused",
+    reason: failure.reason,
+    ...(failure.detail === undefined ? {} : { detail: failure.detail }),
+    credential: who?.via ?? (refusal.credentialSent ? credentialKind(request) : "none"),
+    issuer,
+    ...(failure.kid === undefined ? {} : { kid: failure.kid }),
+    ...(failure.tier === undefined ? {} : { tier: failure.tier }),
+    ...(who === undefined ? {} : identityFields(who.identity)),
+  };
+}
+
+/** The subject and email of an identity, for the decision log (which masks the email). */
+export function identityFields(identity: VerifiedIdentity): { sub: string; email?: string } {
+  return { sub: identity.sub, ...(identity.email === undefined ? {} : { email: identity.email }) };
+}
+
+function credentialKind(request: Request): "bearer" | "session" {
+  return request.headers.has("authorization") ? "bearer" : "session";
+}
+
+/** The key and key tier that verified a bearer token, for the decision log (a session has none). */
+export function keyFields(auth: Authenticated): { kid?: string; tier?: KeyTier } {
+  if (auth.via !== "bearer") return {};
+  return { ...(auth.kid === undefined ? {} : { kid: auth.kid }), tier: auth.tier };
 }
 
 /**

@@ -29,8 +29,8 @@ export function createIsolateState(config: GateConfig): IsolateState {
       maxEntries: DEFAULTS.verifiedTokenCacheMaxEntries,
       maxBytes: DEFAULTS.verifiedTokenCacheMaxBytes,
     }),
-    sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds),
-    usedStates: new UsedStates(),
+    sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds, config.kvTimeoutMs),
+    usedStates: new UsedStates(config.kvTimeoutMs),
     secrets: config.session.secret === undefined ? undefined : new SecretKeys(config.session.secret),
   };
 }

@@ -1,29 +1,32 @@
-import { authenticate } from "./authenticate.ts";
+import { authenticateRequest, identityFields, refusalFields } from "./authenticate.ts";
+import { AUTH_PATHS } from "./config/defaults.ts";
 import { cookieScheme, expireCookie } from "./http/cookies.ts";
 import type { IsolateState } from "./isolate-state.ts";
+import { beginDecision } from "./observe/decision-recorder.ts";
 import type { Runtime } from "./platform.ts";
-import { NO_STORE, respondToFailure } from "./respond/failure-response.ts";
+import { respondToFailure } from "./respond/failure-response.ts";
+import { NO_STORE } from "./respond/no-store.ts";
 import { sessionDeadline } from "./session/session-record.ts";
 
 /**
  * GET /auth/whoami: the caller's identity as JSON (from the session cookie or a bearer ID token), or
- * 401. `expiresAt` (seconds) is when the credential stops working unless renewed: the token's `exp`
- * for a bearer token, the session's absolute or idle limit for a session.
+ * 401. The credential is judged exactly as the gate judges it (revocations included), and the request
+ * is one recorded decision (`answered` or `refused`). `expiresAt` (seconds) is when the credential
+ * stops working unless renewed: the token's `exp` for a bearer token, the session's absolute or idle
+ * limit for a session.
  */
 export async function whoami(request: Request, rt: Runtime, state: IsolateState): Promise<Response> {
   const { config } = state;
+  const decision = beginDecision(request, rt, config.observe, AUTH_PATHS.whoami);
   const scheme = cookieScheme(new URL(request.url), config.session.cookieName);
-  const authenticated = await authenticate(request, rt, state, scheme);
+  const authenticated = await authenticateRequest(request, rt, state, scheme, decision);
+  decision.decided();
   if (!authenticated.ok) {
-    const refusal = authenticated.failure;
-    const response = respondToFailure(refusal.failure, {
-      realm: config.realm,
-      credentialSent: refusal.credentialSent,
-      presentation: "api",
-    });
-    if (refusal.forgetSessionCookie)
+    const { failure, credentialSent, forgetSessionCookie } = authenticated.failure;
+    const response = respondToFailure(failure, { realm: config.realm, credentialSent, presentation: "api" });
+    if (forgetSessionCookie)
       response.headers.append("set-cookie", expireCookie(scheme.session, scheme.secure));
-    return response;
+    return decision.finish(response, refusalFields(authenticated.failure, request, config.issuer));
   }
   const auth = authenticated.value;
   const { identity } = auth;
@@ -36,7 +39,13 @@ export async function whoami(request: Request, rt: Runtime, state: IsolateState)
     expiresAt: auth.via === "session" ? sessionDeadline(auth.record, config.session) : identity.expiresAt,
     via: auth.via,
   };
-  return new Response(JSON.stringify(body), {
+  const response = new Response(JSON.stringify(body), {
     headers: { "cache-control": NO_STORE, "content-type": "application/json; charset=utf-8" },
+  });
+  return decision.finish(response, {
+    outcome: "answered",
+    credential: auth.via,
+    issuer: identity.issuer,
+    ...identityFields(identity),
   });
 }

@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { formatProblem, loadConfig } from "./config/load-config.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
+import { requestIdOf } from "./observe/request-id.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { misconfiguredResponse } from "./respond/failure-response.ts";
 
@@ -45,7 +46,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         platform.log({ event: "misconfigured", problems: compiled.problems });
         const response = misconfiguredResponse();
         metricsSinkFor(env.AUTH_METRICS, platform.log).decision({
-          requestId: request.headers.get("cf-ray") ?? "",
+          requestId: requestIdOf(request),
           route: "(none)",
           outcome: "error",
           status: response.status,

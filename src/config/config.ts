@@ -108,6 +108,8 @@ export interface GateConfig {
   readonly groupsClaim: string;
   readonly realm: string;
   readonly keyCache: KeyCacheSettings;
+  /** The deadline of every KV call a request waits for (DEFAULTS.kvTimeoutMs; the key cache's too). */
+  readonly kvTimeoutMs: number;
   readonly unavailableRetryAfterSeconds: number;
   readonly observe: ObserveSettings;
   readonly revocation: RevocationSettings;

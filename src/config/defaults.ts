@@ -37,8 +37,11 @@ export const DEFAULTS = {
   jwksFailureBackoffSeconds: 30,
   /** The cron refreshes a document that would go stale within this time (2 × the 5-minute schedule). */
   jwksRefreshAheadSeconds: 10 * 60,
-  /** A KV read that takes longer counts as a miss. */
-  jwksKvTimeoutMs: 1000,
+  /**
+   * The longest any KV call a request waits for may take: a key-cache read that takes longer is a
+   * miss, a session or sign-in read or write a 503.
+   */
+  kvTimeoutMs: 1000,
   /** Whether a forced refresh for an unknown kid is shared through KV with the location's other isolates. */
   unknownKidSharedCooldown: true,
   unknownKidCooldownSeconds: 30,
@@ -79,6 +82,7 @@ export const AUTH_PATHS = {
   logout: "/auth/logout",
   signedOut: "/auth/signed-out",
   whoami: "/auth/whoami",
+  health: "/auth/health",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

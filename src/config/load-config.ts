@@ -21,7 +21,10 @@ export function formatProblem(problem: ConfigProblem): string {
  */
 export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateConfig, ConfigProblem[]> {
   const problems: ConfigProblem[] = [];
-  const parsedEnv = v.safeParse(envSchema, env, { abortEarly: false });
+  // Tables may come as JSON text (`--var`, `.dev.vars`); one that is not JSON is reported here.
+  const identityHeaders = readTable(env.IDENTITY_HEADERS, "IDENTITY_HEADERS", problems);
+  const envInput = env.IDENTITY_HEADERS === undefined ? env : { ...env, IDENTITY_HEADERS: identityHeaders };
+  const parsedEnv = v.safeParse(envSchema, envInput, { abortEarly: false });
   if (!parsedEnv.success) problems.push(...parsedEnv.issues.map((issue) => toProblem(issue)));
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
@@ -54,6 +57,11 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   }
   if (allowedAlgorithms.length === 0)
     problems.push({ path: "OIDC_ALLOWED_ALGS", message: "must name at least one algorithm" });
+  if (raw.OIDC_TOKEN_AUTH_METHOD !== undefined && raw.OIDC_CLIENT_SECRET === undefined)
+    problems.push({
+      path: "OIDC_TOKEN_AUTH_METHOD",
+      message: `requires OIDC_CLIENT_SECRET (${raw.OIDC_TOKEN_AUTH_METHOD} sends the client secret); set the secret, or remove it for a public client`,
+    });
 
   const keyCache = {
     minMaxAgeSeconds: raw.JWKS_MIN_MAX_AGE_SECONDS ?? DEFAULTS.jwksMinMaxAgeSeconds,
@@ -65,7 +73,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     unknownKidSharedCooldown: raw.UNKNOWN_KID_SHARED_COOLDOWN ?? DEFAULTS.unknownKidSharedCooldown,
     failureBackoffSeconds: raw.JWKS_FAILURE_BACKOFF_SECONDS ?? DEFAULTS.jwksFailureBackoffSeconds,
     refreshAheadSeconds: raw.JWKS_REFRESH_AHEAD_SECONDS ?? DEFAULTS.jwksRefreshAheadSeconds,
-    kvTimeoutMs: DEFAULTS.jwksKvTimeoutMs,
+    kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   if (keyCache.minMaxAgeSeconds > keyCache.maxMaxAgeSeconds) {
     problems.push({
@@ -97,6 +105,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
+    kvTimeoutMs: DEFAULTS.kvTimeoutMs,
     unavailableRetryAfterSeconds: DEFAULTS.unavailableRetryAfterSeconds,
     observe: {
       logSampleRate: raw.LOG_SAMPLE_RATE ?? DEFAULTS.logSampleRate,

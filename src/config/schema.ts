@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { isSecureUrl } from "../http/secure-url.ts";
 import { patternProblem } from "./route-pattern.ts";
 
 /** Vars arrive as TOML values (numbers, arrays, tables) or as strings from `--var` and `.dev.vars`. */
@@ -44,21 +45,40 @@ const fraction = v.pipe(
   v.maxValue(1, "must be at most 1"),
 );
 
-const stringList = v.union(
-  [
-    v.array(nonEmptyString, "must be a list of strings"),
-    v.pipe(
-      v.string(),
-      v.transform((text) =>
-        text
-          .split(",")
-          .map((item) => item.trim())
-          .filter((item) => item.length > 0),
-      ),
-    ),
-  ],
-  "must be a list of strings or a comma-separated string",
+/**
+ * A list: a TOML array, or a string from `--var`/`.dev.vars` — JSON text when it starts with `[`
+ * (`'["a","b"]'`), else comma-separated (`a, b`).
+ */
+const stringList = v.pipe(
+  v.union(
+    [v.array(nonEmptyString, "must be a list of strings"), v.string()],
+    "must be a list of strings or a comma-separated string",
+  ),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    if (typeof dataset.value !== "string") return dataset.value;
+    const text = dataset.value.trim();
+    if (!text.startsWith("["))
+      return text
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
+    const list = parseJsonStringList(text);
+    if (list) return list;
+    addIssue({ message: 'starts with "[" but is not a JSON list of non-empty strings' });
+    return NEVER;
+  }),
 );
+
+function parseJsonStringList(text: string): string[] | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) return undefined;
+    const items = parsed.map((item) => (typeof item === "string" ? item.trim() : ""));
+    return items.every((item) => item.length > 0) ? items : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Scopes as a space- or comma-separated string or a list; OIDC requires "openid" among them. */
 const scopeList = v.pipe(
@@ -163,12 +183,83 @@ const headerName = v.pipe(
   v.regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be a valid HTTP header name"),
 );
 
+/**
+ * Headers edge-auth must never set or strip for an identity: they carry the request's own framing,
+ * credentials or routing, or belong to Cloudflare (`cf-…`).
+ */
+export const RESERVED_HEADER_NAMES = [
+  "cookie",
+  "authorization",
+  "host",
+  "content-length",
+  "transfer-encoding",
+  "connection",
+  "te",
+  "upgrade",
+  "proxy-authorization",
+  "set-cookie",
+] as const;
+
+/** Compared as the origin may see them: case-insensitively, `_` read as `-`. */
+function foldHeaderName(name: string): string {
+  return name.toLowerCase().replace(/_/g, "-");
+}
+
+/** A header edge-auth writes for the origin (an identity header, the forwarded token). */
+const ownHeaderName = v.pipe(
+  headerName,
+  v.check(
+    (name) => !(RESERVED_HEADER_NAMES as readonly string[]).includes(foldHeaderName(name)),
+    (issue) =>
+      `${JSON.stringify(issue.input)} is reserved (${RESERVED_HEADER_NAMES.join(", ")}); choose another name`,
+  ),
+  v.check(
+    (name) => !foldHeaderName(name).startsWith("cf-"),
+    (issue) =>
+      `${JSON.stringify(issue.input)} starts with "cf-", which belongs to Cloudflare; choose another name`,
+  ),
+);
+
+/**
+ * Every client header starting with the prefix is stripped: it must be long enough to be specific and
+ * must not swallow a reserved header, `X-Forwarded-…` or `cf-…`.
+ */
+const identityHeaderPrefix = v.pipe(
+  headerName,
+  v.minLength(4, "must be at least 4 characters (every request header starting with it is removed)"),
+  v.check(
+    (prefix) =>
+      ![...RESERVED_HEADER_NAMES, "x-forwarded-", "cf-"].some((name) =>
+        name.startsWith(foldHeaderName(prefix)),
+      ),
+    (issue) =>
+      `${JSON.stringify(issue.input)} would remove headers edge-auth must keep (${[...RESERVED_HEADER_NAMES, "X-Forwarded-*", "cf-*"].join(", ")}); use a specific prefix such as "X-Auth-"`,
+  ),
+);
+
+/** IDENTITY_HEADERS: a table of claim = header name (TOML, or JSON text from `--var`/`.dev.vars`). */
+function identityHeadersSchema() {
+  return v.strictObject(
+    {
+      sub: v.optional(ownHeaderName),
+      email: v.optional(ownHeaderName),
+      name: v.optional(ownHeaderName),
+      groups: v.optional(ownHeaderName),
+      issuer: v.optional(ownHeaderName),
+    },
+    (issue) =>
+      issue.expected === "never"
+        ? `unknown key ${JSON.stringify(issue.input)}; known: sub, email, name, groups, issuer`
+        : "must be a table of claim = header name",
+  );
+}
+
 export const envSchema = v.looseObject({
   OIDC_ISSUER: v.pipe(
     nonEmptyString,
     v.url("must be an absolute URL"),
     v.check(
-      issuerIsSecure,
+      (issuer: string) => isSecureUrl(issuer),
       "must use https:// (http:// is allowed only for loopback hosts: 127.0.0.1, [::1], localhost)",
     ),
     v.check((issuer) => !/[?#]/.test(issuer), "must not have a query or fragment"),
@@ -185,17 +276,9 @@ export const envSchema = v.looseObject({
   OIDC_TRUSTED_AUDIENCES: v.optional(stringList),
   CLOCK_LEEWAY_SECONDS: v.optional(wholeNumber(0, 300)),
   MAX_TOKEN_LIFETIME_SECONDS: v.optional(wholeNumber(60, 30 * 24 * 3600)),
-  IDENTITY_HEADER_PREFIX: v.optional(headerName),
-  IDENTITY_HEADERS: v.optional(
-    v.strictObject({
-      sub: v.optional(headerName),
-      email: v.optional(headerName),
-      name: v.optional(headerName),
-      groups: v.optional(headerName),
-      issuer: v.optional(headerName),
-    }),
-  ),
-  FORWARD_TOKEN_HEADER: v.optional(headerName),
+  IDENTITY_HEADER_PREFIX: v.optional(identityHeaderPrefix),
+  IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
+  FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),
   GROUPS_CLAIM: v.optional(nonEmptyString),
   AUTH_REALM: v.optional(
     v.pipe(
@@ -240,13 +323,3 @@ export const envSchema = v.looseObject({
 
 export type RawEnv = v.InferOutput<typeof envSchema>;
 export type RouteRuleInput = v.InferOutput<typeof routeRuleSchema>;
-
-function issuerIsSecure(issuer: string): boolean {
-  try {
-    const url = new URL(issuer);
-    if (url.protocol === "https:") return true;
-    return url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
-  } catch {
-    return false;
-  }
-}

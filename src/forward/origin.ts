@@ -62,18 +62,28 @@ function sendToOrigin(
   return target.kind === "assets" ? target.assets.fetch(outgoing) : rt.fetch(outgoing);
 }
 
+/** Cache-Control for shared caches only (Cloudflare, other CDNs): they would override `private`. */
+const SHARED_CACHE_HEADERS = ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"];
+
+/** A bare `private` or `no-store` directive (`private="set-cookie"` keeps the rest shareable). */
+const UNSHAREABLE = /(^|[\s,])(private|no-store)\s*($|,)/i;
+
 /**
  * An origin's answer to an identified request is about that identity: whatever the origin said,
- * no shared cache may keep it (`public` becomes `private`; `private`/`no-store` stay).
+ * no shared cache may keep it (`public` becomes `private`; a bare `private`/`no-store` stays), and
+ * the headers that speak to shared caches alone are removed. A protocol switch (101, a WebSocket)
+ * is passed through untouched: rebuilding it would break the connection.
  */
 export function keepPrivate(response: Response): Response {
+  if (response.status === 101 || response.webSocket) return response;
   const cacheControl = response.headers.get("cache-control");
-  if (cacheControl !== null && /(^|[\s,])(private|no-store)($|[\s,=])/i.test(cacheControl)) return response;
   const rewritten = new Response(response.body, response);
+  for (const name of SHARED_CACHE_HEADERS) rewritten.headers.delete(name);
+  if (cacheControl !== null && UNSHAREABLE.test(cacheControl)) return rewritten;
   const kept = (cacheControl ?? "")
     .split(",")
     .map((d) => d.trim())
-    .filter((d) => d !== "" && !/^(public|s-maxage\b)/i.test(d));
+    .filter((d) => d !== "" && !/^(public|s-maxage|private)\b/i.test(d));
   rewritten.headers.set("cache-control", ["private", ...kept].join(", "));
   return rewritten;
 }

@@ -1,6 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import type { Runtime } from "../platform.ts";
-import { NO_STORE } from "../respond/failure-response.ts";
+import { NO_STORE } from "../respond/no-store.ts";
 import type { RevocationCache } from "../revocation/revocation-cache.ts";
 import { configFingerprint } from "./config-fingerprint.ts";
 import type { KeyHealth, KeyHealthSource } from "./key-health.ts";

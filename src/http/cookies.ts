@@ -1,9 +1,6 @@
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
-const LOGIN_INFIX = "-login-";
+import { isLoopbackHost } from "./secure-url.ts";
 
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname);
-}
+const LOGIN_INFIX = "-login-";
 
 /**
  * The names and attributes of edge-auth's cookies for one request. Over https (and for any host that

@@ -1,3 +1,5 @@
+import { isSecureUrl } from "../http/secure-url.ts";
+
 /** The parts of an OpenID Provider's discovery document (OIDC Discovery §3) that edge-auth uses. */
 export interface DiscoveryDocument {
   readonly issuer: string;
@@ -21,7 +23,7 @@ export function judgeDiscovery(
   const doc = body as Record<string, unknown>;
   if (doc.issuer !== issuer)
     return { ok: false, problem: "issuer in the document does not equal the configured issuer" };
-  if (!isEndpoint(doc.jwks_uri))
+  if (!isSecureUrl(doc.jwks_uri))
     return { ok: false, problem: "jwks_uri is missing or not a secure absolute URL" };
   for (const name of [
     "authorization_endpoint",
@@ -29,7 +31,7 @@ export function judgeDiscovery(
     "end_session_endpoint",
     "userinfo_endpoint",
   ]) {
-    if (doc[name] !== undefined && !isEndpoint(doc[name]))
+    if (doc[name] !== undefined && !isSecureUrl(doc[name]))
       return { ok: false, problem: `${name} is not a secure absolute URL` };
   }
   const pick = (name: string) => (typeof doc[name] === "string" ? { [name]: doc[name] as string } : {});
@@ -44,15 +46,4 @@ export function judgeDiscovery(
       ...pick("userinfo_endpoint"),
     },
   };
-}
-
-export function isEndpoint(value: unknown): value is string {
-  if (typeof value !== "string") return false;
-  try {
-    const url = new URL(value);
-    if (url.protocol === "https:") return true;
-    return url.protocol === "http:" && ["127.0.0.1", "[::1]", "localhost"].includes(url.hostname);
-  } catch {
-    return false;
-  }
 }

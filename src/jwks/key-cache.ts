@@ -9,7 +9,7 @@ import type { DocumentSnapshot } from "./document-snapshot.ts";
 import type { Entry, RefreshOutcome, RefreshPlan, Tier } from "./document-types.ts";
 import type { FetchLimits } from "./fetch-json.ts";
 import { ageSeconds, freshForMs } from "./freshness.ts";
-import { type KeySet, keyFitsAlgorithm, type VerificationKey } from "./key-set.ts";
+import { type KeySet, keyFitsAlgorithm, selectKeys, type VerificationKey } from "./key-set.ts";
 import { discoverySource, keySetSource } from "./sources.ts";
 import { UnknownKidRefresh } from "./unknown-kid.ts";
 
@@ -202,14 +202,6 @@ export class KeyCache implements KeyHealthSource {
   #match(keys: readonly VerificationKey[], tier: KeyTier, entry: Entry<KeySet>, rt: Runtime): KeyMatch {
     return { keys, tier, ageSeconds: ageSeconds(entry, rt.now()) };
   }
-}
-
-function selectKeys(set: KeySet, kid: string | undefined, alg: string): VerificationKey[] {
-  if (kid !== undefined) {
-    const key = set.byKid.get(kid);
-    return key && keyFitsAlgorithm(key, alg) ? [key] : [];
-  }
-  return set.keys.filter((key) => keyFitsAlgorithm(key, alg));
 }
 
 /** Two keys are the same key when their public material is. */

@@ -1,7 +1,6 @@
+import { DEFAULTS } from "../config/defaults.ts";
 import type { Runtime } from "../platform.ts";
 
-/** Workers KV refuses an `expirationTtl` under 60 seconds. */
-export const KV_MIN_TTL_SECONDS = 60;
 /** Bumped when a record's shape changes; part of every key, so old and new workers never misread. */
 export const KV_RECORD_VERSION = 1;
 
@@ -78,24 +77,24 @@ export async function readKidRefreshRecord(
 }
 
 /**
- * Writes a record for `ttlSeconds` (raised to KV's minimum of 60 s). Never throws: a failed write is
- * logged and the isolate goes on with what it has in memory.
+ * Writes a record for `ttlSeconds` (raised to KV's minimum of 60 s) within the KV deadline. Never
+ * throws: a failed or late write is logged and the isolate goes on with what it has in memory.
  */
 export async function writeRecord(
   rt: Runtime,
   key: string,
   record: DocumentRecord | KidRefreshRecord,
   ttlSeconds: number,
+  timeoutMs: number,
 ): Promise<boolean> {
-  try {
-    await rt.kv.put(key, JSON.stringify(record), {
-      expirationTtl: Math.max(KV_MIN_TTL_SECONDS, Math.ceil(ttlSeconds)),
-    });
-    return true;
-  } catch (error) {
-    rt.log({ event: "kv_error", operation: "put", key, problem: describe(error) });
-    return false;
-  }
+  const expirationTtl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(ttlSeconds));
+  const written = await withKvDeadline(
+    () => rt.kv.put(key, JSON.stringify(record), { expirationTtl }),
+    timeoutMs,
+  );
+  if ("value" in written) return true;
+  rt.log({ event: "kv_error", operation: "put", key, problem: written.problem });
+  return false;
 }
 
 /**
@@ -113,30 +112,39 @@ export async function writeDocumentRecord(
   const existing = await readDocumentRecord(rt, record.kind, record.issuer, timeoutMs);
   if (existing && existing.fetchedAt > record.fetchedAt) return;
   const key = documentKey(record.kind, record.issuer);
-  await writeRecord(rt, key, record, record.maxAgeSeconds + maxStaleSeconds);
+  await writeRecord(rt, key, record, record.maxAgeSeconds + maxStaleSeconds, timeoutMs);
 }
 
+/** What a KV call came to within its deadline: its value, or why there is none. */
+export type KvOutcome<T> = { readonly value: T } | { readonly problem: string };
+
 /**
- * Reads a KV value as text within a deadline: KV that throws or does not answer in time is a problem
- * (a miss for the caller), never a hang or a crash.
+ * Runs one KV call within a deadline: KV that throws or does not answer in time is a problem for the
+ * caller to judge (a miss, a 503), never a hang or a crash. Every KV call a request waits for goes
+ * through here (DEFAULTS.kvTimeoutMs).
  */
-export async function readKvText(
-  kv: KVNamespace,
-  key: string,
-  timeoutMs: number,
-): Promise<{ readonly text: string | null } | { readonly problem: string }> {
+export async function withKvDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<KvOutcome<T>> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), timeoutMs);
+  const timeout = new Promise<{ readonly problem: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ problem: `timed out after ${timeoutMs} ms` }), timeoutMs);
   });
   try {
-    const text = await Promise.race([kv.get(key, "text"), timeout]);
-    return text === "timeout" ? { problem: `timed out after ${timeoutMs} ms` } : { text };
+    return await Promise.race([call().then((value) => ({ value })), timeout]);
   } catch (error) {
     return { problem: describe(error) };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
+}
+
+/** Reads a KV value as text within a deadline (see `withKvDeadline`). */
+export async function readKvText(
+  kv: KVNamespace,
+  key: string,
+  timeoutMs: number,
+): Promise<{ readonly text: string | null } | { readonly problem: string }> {
+  const read = await withKvDeadline(() => kv.get(key, "text"), timeoutMs);
+  return "problem" in read ? read : { text: read.value };
 }
 
 async function readJson(rt: Runtime, key: string, timeoutMs: number): Promise<unknown> {

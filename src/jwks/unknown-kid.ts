@@ -81,7 +81,13 @@ export class UnknownKidRefresh {
       kids: [...entry.value.byKid.keys()],
     } as const;
     rt.waitUntil(
-      writeRecord(rt, kidRefreshKey(this.issuer), record, this.settings.unknownKidCooldownSeconds),
+      writeRecord(
+        rt,
+        kidRefreshKey(this.issuer),
+        record,
+        this.settings.unknownKidCooldownSeconds,
+        this.settings.kvTimeoutMs,
+      ),
     );
   }
 }

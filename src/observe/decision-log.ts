@@ -10,6 +10,8 @@ export type DecisionOutcome =
   | "forwarded"
   | "public"
   | "refused"
+  /** edge-auth answered with the caller's identity itself (`/auth/whoami`). */
+  | "answered"
   | "error"
   | "login_started"
   | "login_completed"

@@ -3,6 +3,7 @@ import type { Runtime } from "../platform.ts";
 import type { Decision } from "./decision-log.ts";
 import type { KeyProbe } from "./key-probe.ts";
 import { recordDecision } from "./record-decision.ts";
+import { requestIdOf } from "./request-id.ts";
 import { withServerTiming } from "./server-timing.ts";
 
 /** What the request path says about its decision; the recorder adds ids, timings and the key probe. */
@@ -38,7 +39,7 @@ export function beginDecision(
   route: string,
 ): DecisionRecorder {
   const startedAt = rt.now();
-  const requestId = request.headers.get("cf-ray") ?? crypto.randomUUID();
+  const requestId = requestIdOf(request);
   const colo = (request.cf as { colo?: unknown } | undefined)?.colo;
   const probe: KeyProbe = {};
   let verificationMs: number | undefined;

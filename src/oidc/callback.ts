@@ -10,12 +10,20 @@ import {
 import type { IsolateState } from "../isolate-state.ts";
 import { verifyIdToken } from "../jwt/verify-id-token.ts";
 import { recordDecision } from "../observe/record-decision.ts";
+import { requestIdOf } from "../observe/request-id.ts";
 import type { ProviderError } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect, respondToFailure } from "../respond/failure-response.ts";
+import {
+  findRevocation,
+  revocationSubject,
+  revokedFailure,
+  withoutRevokedKeys,
+} from "../revocation/check-revocation.ts";
 import { newSession, readSessionCookie } from "../session/session-id.ts";
 import { startSessionRecord } from "../session/session-record.ts";
 import { exchangeCode } from "./code-exchange.ts";
+import { loginUrlFor } from "./login-url.ts";
 import { returnToUrl } from "./return-to.ts";
 import { isWellFormedState, openTransaction, transactionCookieName } from "./transaction.ts";
 
@@ -42,7 +50,7 @@ export async function completeLogin(request: Request, rt: Runtime, state: Isolat
     extra: { sub?: string; reason?: string; detail?: string },
   ) =>
     recordDecision(rt, config.observe, {
-      requestId: request.headers.get("cf-ray") ?? crypto.randomUUID(),
+      requestId: requestIdOf(request),
       route: AUTH_PATHS.callback,
       outcome,
       status,
@@ -62,7 +70,7 @@ export async function completeLogin(request: Request, rt: Runtime, state: Isolat
       realm: config.realm,
       credentialSent: false,
       presentation: "page",
-      retryUrl: `${AUTH_PATHS.login}?return_to=${encodeURIComponent(outcome.returnTo)}`,
+      retryUrl: loginUrlFor(outcome.returnTo),
       ...(outcome.providerError ? { providerError: outcome.providerError } : {}),
     });
     log("login_failed", response.status, {
@@ -126,9 +134,14 @@ async function processCallback(
 
   const tokens = await exchangeCode(params, url, transaction, rt, state);
   if (!tokens.ok) return refused(tokens.failure, returnTo);
-  const { idToken, refreshToken } = tokens;
+  const { idToken, refreshToken } = tokens.value;
 
-  const verified = await verifyIdToken(idToken, config, state.keys, rt, {
+  // A revoked signing key, subject or session cannot sign in (else the provider's SSO would make a
+  // new session for a revoked user on every visit): the 400 page, never a redirect to the provider.
+  const revocations = await state.revocations.current(rt);
+  const nowSeconds = rt.now() / 1000;
+  const keys = withoutRevokedKeys(state.keys, revocations, nowSeconds);
+  const verified = await verifyIdToken(idToken, config, keys, rt, {
     nonce: transaction.nonce,
     ...(transaction.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: transaction.maxAgeSeconds }),
   });
@@ -140,6 +153,8 @@ async function processCallback(
     );
   }
   const identity = verified.value.identity;
+  const revoked = findRevocation(revocations, revocationSubject(identity), nowSeconds);
+  if (revoked) return refused(badLogin("revoked", revokedFailure(revoked).detail), returnTo);
 
   const { cookieValue, handle } = await newSession(rt, secrets);
   const sealedRefreshToken =

@@ -1,7 +1,7 @@
 import * as oauth from "oauth4webapi";
 import type { GateConfig } from "../config/config.ts";
 import type { ClaimName, FailureReason } from "../failure.ts";
-import { isLoopbackHost } from "../http/cookies.ts";
+import { isLoopbackHost } from "../http/secure-url.ts";
 import type { DiscoveryDocument } from "../jwks/discovery.ts";
 import type { Platform } from "../platform.ts";
 

@@ -3,12 +3,15 @@ import { AUTH_PATHS } from "../config/defaults.ts";
 import { badLogin, type Failure, unavailable } from "../failure.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import type { Runtime } from "../platform.ts";
+import { fail, ok, type Result } from "../result.ts";
 import { describeOAuthError, oidcClient } from "./client.ts";
 import type { LoginTransaction } from "./transaction.ts";
 
-type Exchanged =
-  | { readonly ok: true; readonly idToken: string; readonly refreshToken: string | undefined }
-  | { readonly ok: false; readonly failure: Failure };
+/** What the token endpoint gave for the code. */
+export interface ExchangedTokens {
+  readonly idToken: string;
+  readonly refreshToken: string | undefined;
+}
 
 /**
  * The token request (RFC 6749 §4.1.3 with the PKCE verifier, RFC 7636 §4.5) through oauth4webapi,
@@ -23,7 +26,7 @@ export async function exchangeCode(
   transaction: LoginTransaction,
   rt: Runtime,
   state: IsolateState,
-): Promise<Exchanged> {
+): Promise<Result<ExchangedTokens, Failure>> {
   const { config } = state;
   const discovery = await state.keys.discovery(rt);
   if (!discovery.ok) return discovery;
@@ -48,7 +51,7 @@ export async function exchangeCode(
       requireIdToken: true,
     });
     if (typeof tokens.id_token !== "string") return fail(badLogin("id_token_missing"));
-    return { ok: true, idToken: tokens.id_token, refreshToken: tokens.refresh_token };
+    return ok({ idToken: tokens.id_token, refreshToken: tokens.refresh_token });
   } catch (error) {
     const problem = describeOAuthError(error, "code_exchange_failed");
     return fail(
@@ -57,8 +60,4 @@ export async function exchangeCode(
         : badLogin(problem.reason, problem.detail),
     );
   }
-}
-
-function fail(failure: Failure): { ok: false; failure: Failure } {
-  return { ok: false, failure };
 }

@@ -4,6 +4,7 @@ import { unavailable } from "../failure.ts";
 import { cookieScheme, expireCookie, parseCookies, serializeCookie } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import { recordDecision } from "../observe/record-decision.ts";
+import { requestIdOf } from "../observe/request-id.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect, respondToFailure } from "../respond/failure-response.ts";
 import { safeReturnTo } from "./return-to.ts";
@@ -62,7 +63,7 @@ export async function startLogin(request: Request, rt: Runtime, state: IsolateSt
     }),
   );
   recordDecision(rt, config.observe, {
-    requestId: request.headers.get("cf-ray") ?? crypto.randomUUID(),
+    requestId: requestIdOf(request),
     route: AUTH_PATHS.login,
     outcome: "login_started",
     status: 302,

@@ -2,6 +2,7 @@ import { AUTH_PATHS } from "../config/defaults.ts";
 import { cookieScheme, expireCookie, parseCookies } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import { recordDecision } from "../observe/record-decision.ts";
+import { requestIdOf } from "../observe/request-id.ts";
 import { confirmSignOutPage } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect } from "../respond/failure-response.ts";
@@ -59,7 +60,7 @@ export async function logout(request: Request, rt: Runtime, state: IsolateState)
   for (const name of transactionCookieNames(cookies, scheme))
     response.headers.append("set-cookie", expireCookie(name, scheme.secure));
   recordDecision(rt, state.config.observe, {
-    requestId: request.headers.get("cf-ray") ?? crypto.randomUUID(),
+    requestId: requestIdOf(request),
     route: AUTH_PATHS.logout,
     outcome: "logout",
     status: 303,

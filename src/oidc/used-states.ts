@@ -1,5 +1,6 @@
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
+import { readKvText, withKvDeadline } from "../jwks/kv-store.ts";
 import type { Runtime } from "../platform.ts";
 
 const KV_PREFIX = "login-used:";
@@ -13,6 +14,8 @@ const MAX_MEMORY_ENTRIES = 5000;
 export class UsedStates {
   readonly #memory = new Map<string, number>();
 
+  constructor(private readonly kvTimeoutMs: number) {}
+
   /** True if this call claimed the state; false if it had been claimed already. */
   async claim(rt: Runtime, state: string, expiresAtSeconds: number): Promise<boolean> {
     const nowMs = rt.now();
@@ -25,15 +28,18 @@ export class UsedStates {
       if (oldest !== undefined) this.#memory.delete(oldest);
     }
     const key = `${KV_PREFIX}${digest}`;
-    try {
-      if ((await rt.kv.get(key, "text")) !== null) return false;
-      const ttl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(expiresAtSeconds - nowMs / 1000));
-      await rt.kv.put(key, "1", { expirationTtl: ttl });
-    } catch {
-      // KV trouble must not block sign-in: memory still makes the state single-use in this isolate,
-      // and the provider accepts each code only once.
-      rt.log({ event: "login_state_store_failed" });
+    // KV trouble (an error, no answer in time) must not block sign-in: memory still makes the state
+    // single-use in this isolate, and the provider accepts each code only once.
+    const read = await readKvText(rt.kv, key, this.kvTimeoutMs);
+    if ("problem" in read) {
+      rt.log({ event: "login_state_store_failed", operation: "get", problem: read.problem });
+      return true;
     }
+    if (read.text !== null) return false;
+    const expirationTtl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(expiresAtSeconds - nowMs / 1000));
+    const written = await withKvDeadline(() => rt.kv.put(key, "1", { expirationTtl }), this.kvTimeoutMs);
+    if ("problem" in written)
+      rt.log({ event: "login_state_store_failed", operation: "put", problem: written.problem });
     return true;
   }
 

@@ -1,6 +1,7 @@
 import { AUTH_PATHS } from "../config/defaults.ts";
 import type { FailureReason } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
+import { loginUrlFor } from "../oidc/login-url.ts";
 import { escapeHtml, renderPage } from "./page.ts";
 
 /** What an identity provider said when it did not sign the user in (RFC 6749 §4.1.2.1). */
@@ -32,6 +33,8 @@ function explainSignInFailure(reason: FailureReason, providerError: ProviderErro
     case "state_mismatch":
     case "state_reused":
       return "<p>This sign-in was not started in this browser, or it has already been completed.</p>";
+    case "revoked":
+      return "<p>Your access to this site has been revoked.</p>";
     case "token_endpoint_unavailable":
     case "discovery_unavailable":
     case "jwks_unavailable":
@@ -71,6 +74,23 @@ export function forbiddenPage(identity: VerifiedIdentity, formActionOrigins: rea
   });
 }
 
+/**
+ * 403: a browser whose session (or whole account) an operator revoked. It never sends the browser to
+ * sign in by itself (the provider would sign it straight back in); it offers a link when sign-in is on.
+ */
+export function accessRevokedPage(loginUrl: string | undefined): Response {
+  const signIn =
+    loginUrl === undefined ? "" : `<a class="button" href="${escapeHtml(loginUrl)}">Sign in again</a>`;
+  return renderPage({
+    status: 403,
+    title: "Access revoked",
+    bodyHtml:
+      "<p>Your access to this site has been revoked, and you have been signed out.</p>" +
+      "<p>If you think this is a mistake, contact the site's administrator.</p>" +
+      `<div class="actions">${signIn}${HOME_LINK}</div>`,
+  });
+}
+
 /** The page GET /auth/logout shows (and a refused cross-site POST): signing out takes a same-site POST. */
 export function confirmSignOutPage(status: number, formActionOrigins: readonly string[]): Response {
   return renderPage({
@@ -87,7 +107,7 @@ export function signedOutPage(): Response {
     title: "Signed out",
     bodyHtml:
       "<p>You are signed out of this site.</p>" +
-      `<div class="actions"><a class="button" href="${AUTH_PATHS.login}?return_to=%2F">Sign in again</a>${HOME_LINK}</div>`,
+      `<div class="actions"><a class="button" href="${escapeHtml(loginUrlFor("/"))}">Sign in again</a>${HOME_LINK}</div>`,
   });
 }
 

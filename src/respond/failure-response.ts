@@ -1,7 +1,9 @@
+import { DEFAULTS } from "../config/defaults.ts";
 import type { Failure } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
 import {
+  accessRevokedPage,
   forbiddenPage,
   misconfiguredPage,
   type ProviderError,
@@ -9,8 +11,6 @@ import {
   unavailablePage,
 } from "../pages/pages.ts";
 import { NO_STORE } from "./no-store.ts";
-
-export { NO_STORE };
 
 export interface FailureContext {
   readonly realm: string;
@@ -34,7 +34,7 @@ export interface FailureContext {
 
 /**
  * The one function that turns a failure into what the client sees: the login redirect (302) or a 401
- * with an RFC 6750 challenge, 400 for a malformed Authorization header or a failed sign-in (a page
+ * with an RFC 6750 challenge (a revoked credential: 401, or a 403 page, never the redirect), 400 for a malformed Authorization header or a failed sign-in (a page
  * with "try again", never a redirect loop), 403, 503 with Retry-After. Browsers get small HTML pages,
  * API clients JSON. The body stays generic; the reason goes to the log only.
  */
@@ -42,6 +42,10 @@ export function respondToFailure(failure: Failure, context: FailureContext): Res
   const page = context.presentation === "page";
   switch (failure.kind) {
     case "unauthenticated":
+      // Signing in again cannot help a revoked credential: the provider's SSO would only make a new
+      // session that is revoked again, round and round. The page offers sign-in as a link, no more.
+      if (failure.reason === "revoked")
+        return page ? accessRevokedPage(context.loginUrl) : challenge(401, "invalid_token", context);
       if (page && context.loginUrl !== undefined) return loginRedirect(context.loginUrl);
       return challenge(401, context.credentialSent ? "invalid_token" : undefined, context);
     case "bad_request":
@@ -50,7 +54,7 @@ export function respondToFailure(failure: Failure, context: FailureContext): Res
       if (page && context.identity) return forbiddenPage(context.identity, context.formActionOrigins ?? []);
       return json(403, { error: "forbidden" });
     case "unavailable": {
-      const retryAfterSeconds = failure.retryAfterSeconds ?? 30;
+      const retryAfterSeconds = failure.retryAfterSeconds ?? DEFAULTS.unavailableRetryAfterSeconds;
       if (page) return unavailablePage(retryAfterSeconds);
       const response = json(503, { error: "temporarily_unavailable" });
       response.headers.set("retry-after", String(retryAfterSeconds));

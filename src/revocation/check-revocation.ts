@@ -1,4 +1,5 @@
 import { type Failure, unauthenticated } from "../failure.ts";
+import type { VerifiedIdentity } from "../identity.ts";
 import type { KeyMatch } from "../jwks/key-cache.ts";
 import type { KeyLookup } from "../observe/key-probe.ts";
 import { fail, ok, type Result } from "../result.ts";
@@ -20,6 +21,16 @@ export interface RevocationSubject {
   readonly kid?: string;
   /** `iat` of the token, or when the session was created (seconds). */
   readonly issuedAt?: number;
+}
+
+/** What a revocation entry can name in an identity: its subject, its session id, when it was issued. */
+export function revocationSubject(identity: VerifiedIdentity): RevocationSubject {
+  const { sid, iat } = identity.claims;
+  return {
+    sub: identity.sub,
+    ...(typeof sid === "string" ? { sid } : {}),
+    ...(typeof iat === "number" ? { issuedAt: iat } : {}),
+  };
 }
 
 export function compileRevocations(document: RevocationDocument, loadedAtMs: number): RevocationList {

@@ -61,7 +61,7 @@ export class RevocationCache {
   async #load(rt: Runtime): Promise<void> {
     const startedAt = rt.now();
     const issuer = this.config.issuer;
-    const read = await readKvText(rt.kv, revocationKey(issuer), this.config.keyCache.kvTimeoutMs);
+    const read = await readKvText(rt.kv, revocationKey(issuer), this.config.kvTimeoutMs);
     if ("problem" in read) {
       this.#failed(rt, startedAt, "kv_error", read.problem);
       return;

@@ -5,7 +5,7 @@ import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { refreshSession } from "./refresh.ts";
 import { readSessionCookie, type SessionHandle } from "./session-id.ts";
-import { judgeSession, type SessionRecord } from "./session-record.ts";
+import { judgeSession, type SessionRecord, sessionIssuedFor } from "./session-record.ts";
 
 export interface SessionIdentity {
   readonly identity: VerifiedIdentity;
@@ -21,9 +21,10 @@ export interface SessionFailure {
 
 /**
  * The identity a session cookie stands for. Refuses a forged or altered cookie without touching KV,
- * an unknown or ended session (absolute or idle limit), and an expired identity that cannot be
- * renewed. An expired identity with a refresh token is renewed here, by one request at a time in this
- * isolate; requests that arrive meanwhile are served with the session as it is, for that short while.
+ * an unknown session or one made for another issuer or client, an ended session (absolute or idle
+ * limit), and an expired identity that cannot be renewed. An expired identity with a refresh token is
+ * renewed here, by one request at a time in this isolate; requests that arrive meanwhile are served
+ * with the session as it is, for that short while.
  */
 export async function authenticateSession(
   cookieValue: string,
@@ -38,6 +39,8 @@ export async function authenticateSession(
   if (!loaded.ok) return refuse(loaded.failure, false);
   let record = loaded.value;
   if (!record) return refuse(unauthenticated("session_unknown"), true);
+  if (!sessionIssuedFor(record, config.issuer, config.clientId))
+    return refuse(unauthenticated("session_unknown", "made for another issuer or client"), true);
 
   const verdict = judgeSession(record, config.session, rt.now() / 1000);
   if (verdict.state === "ended") {

@@ -6,6 +6,7 @@ import { verifyIdToken } from "../jwt/verify-id-token.ts";
 import { describeOAuthError, oidcClient } from "../oidc/client.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
+import { withoutRevokedKeys } from "../revocation/check-revocation.ts";
 import type { SessionHandle } from "./session-id.ts";
 import { keptClaims, type SessionRecord } from "./session-record.ts";
 
@@ -58,7 +59,10 @@ export async function refreshSession(
   let claims = record.claims;
   let identityExpiresAt: number;
   if (tokens.id_token !== undefined) {
-    const verified = await verifyIdToken(tokens.id_token, config, state.keys, rt);
+    // A key revoked since sign-in does not renew a session either.
+    const revocations = await state.revocations.current(rt);
+    const keys = withoutRevokedKeys(state.keys, revocations, rt.now() / 1000);
+    const verified = await verifyIdToken(tokens.id_token, config, keys, rt);
     if (!verified.ok)
       return verified.failure.kind === "unavailable"
         ? verified

@@ -73,6 +73,17 @@ export function judgeSession(
   return { state: "valid", touch: nowSeconds - record.lastSeenAt >= settings.touchIntervalSeconds };
 }
 
+/**
+ * Whether a session was made by this deployment's sign-in: its ID token's `iss` is the configured
+ * issuer and its `aud` names the configured client. A record from another issuer or client (a changed
+ * configuration, a KV namespace shared by two deployments) is no session here.
+ */
+export function sessionIssuedFor(record: SessionRecord, issuer: string, clientId: string): boolean {
+  const { iss, aud } = record.claims;
+  const audiences = Array.isArray(aud) ? aud : [aud];
+  return iss === issuer && audiences.includes(clientId);
+}
+
 /** When the session ends if nothing else happens: the absolute limit or the idle timeout. */
 export function sessionDeadline(record: SessionRecord, settings: SessionSettings): number {
   return Math.min(record.absoluteExpiresAt, record.lastSeenAt + settings.idleTtlSeconds);

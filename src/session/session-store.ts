@@ -1,7 +1,7 @@
 import type { SessionSettings } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { type Failure, unavailable } from "../failure.ts";
-import { readKvText } from "../jwks/kv-store.ts";
+import { readKvText, withKvDeadline } from "../jwks/kv-store.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { SessionHandle } from "./session-id.ts";
@@ -18,10 +18,9 @@ const MAX_MEMORY_ENTRIES = 5000;
 /**
  * Sessions in KV, with a few seconds of isolate memory in front so a page and its 50 assets cost one
  * KV read, not 50. Memory holds values only. A session removed here is remembered as gone for KV's
- * propagation window, so this isolate refuses its cookie at once.
+ * propagation window, so this isolate refuses its cookie at once. Every KV call a request waits for
+ * has a deadline (`kvTimeoutMs`): KV that does not answer is a 503, never a hang.
  */
-/** How long a session read may take before the request gets a 503 instead of waiting on KV. */
-const SESSION_KV_TIMEOUT_MS = 2000;
 
 export class SessionStore {
   readonly #memory = new Map<string, MemoryEntry>();
@@ -30,6 +29,7 @@ export class SessionStore {
   constructor(
     private readonly settings: SessionSettings,
     private readonly retryAfterSeconds: number,
+    private readonly kvTimeoutMs: number,
   ) {}
 
   /** The record of a session, or undefined when there is none. `fresh` skips the memory cache. */
@@ -43,7 +43,7 @@ export class SessionStore {
     if (cached && nowMs < cached.validUntilMs && (!options.fresh || cached.record === undefined))
       return ok(cached.record);
     // A KV read that fails or does not answer in time is a 503, never a hang.
-    const read = await readKvText(rt.kv, handle.kvKey, SESSION_KV_TIMEOUT_MS);
+    const read = await readKvText(rt.kv, handle.kvKey, this.kvTimeoutMs);
     if ("problem" in read)
       return fail(
         unavailable("session_store_unavailable", this.retryAfterSeconds, `KV read failed: ${read.problem}`),
@@ -57,13 +57,19 @@ export class SessionStore {
 
   /** Writes a record to KV (expiring at its deadline) and to memory. */
   async save(rt: Runtime, handle: SessionHandle, record: SessionRecord): Promise<Result<true, Failure>> {
-    try {
-      await rt.kv.put(handle.kvKey, JSON.stringify(record), {
-        expirationTtl: kvTtlSeconds(record, this.settings, rt.now() / 1000),
-      });
-    } catch {
-      return fail(unavailable("session_store_unavailable", this.retryAfterSeconds, "KV write failed"));
-    }
+    const expirationTtl = kvTtlSeconds(record, this.settings, rt.now() / 1000);
+    const written = await withKvDeadline(
+      () => rt.kv.put(handle.kvKey, JSON.stringify(record), { expirationTtl }),
+      this.kvTimeoutMs,
+    );
+    if ("problem" in written)
+      return fail(
+        unavailable(
+          "session_store_unavailable",
+          this.retryAfterSeconds,
+          `KV write failed: ${written.problem}`,
+        ),
+      );
     this.#remember(handle, record, rt.now() + this.settings.memoryCacheSeconds * 1000);
     return ok(true);
   }
@@ -72,12 +78,14 @@ export class SessionStore {
   touch(rt: Runtime, handle: SessionHandle, record: SessionRecord): SessionRecord {
     const touched = { ...record, lastSeenAt: Math.floor(rt.now() / 1000) };
     this.#remember(handle, touched, rt.now() + this.settings.memoryCacheSeconds * 1000);
+    const expirationTtl = kvTtlSeconds(touched, this.settings, rt.now() / 1000);
     rt.waitUntil(
-      rt.kv
-        .put(handle.kvKey, JSON.stringify(touched), {
-          expirationTtl: kvTtlSeconds(touched, this.settings, rt.now() / 1000),
-        })
-        .catch(() => rt.log({ event: "session_touch_failed" })),
+      withKvDeadline(
+        () => rt.kv.put(handle.kvKey, JSON.stringify(touched), { expirationTtl }),
+        this.kvTimeoutMs,
+      ).then((written) => {
+        if ("problem" in written) rt.log({ event: "session_touch_failed", problem: written.problem });
+      }),
     );
     return touched;
   }
@@ -86,11 +94,8 @@ export class SessionStore {
   async remove(rt: Runtime, handle: SessionHandle): Promise<void> {
     this.#remember(handle, undefined, rt.now() + DEFAULTS.kvPropagationSeconds * 1000);
     this.#refreshingSince.delete(handle.kvKey);
-    try {
-      await rt.kv.delete(handle.kvKey);
-    } catch {
-      rt.log({ event: "session_delete_failed" });
-    }
+    const deleted = await withKvDeadline(() => rt.kv.delete(handle.kvKey), this.kvTimeoutMs);
+    if ("problem" in deleted) rt.log({ event: "session_delete_failed", problem: deleted.problem });
   }
 
   /**

@@ -17,7 +17,7 @@ describe("the key cache settings", () => {
       unknownKidSharedCooldown: true,
       failureBackoffSeconds: 30,
       refreshAheadSeconds: 600,
-      kvTimeoutMs: DEFAULTS.jwksKvTimeoutMs,
+      kvTimeoutMs: DEFAULTS.kvTimeoutMs,
     });
   });
 

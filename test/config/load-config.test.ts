@@ -88,4 +88,30 @@ describe("loading the configuration", () => {
       "ORIGIN_URL: must be http:// or https://",
     ]);
   });
+
+  it("reads a list given as JSON text (from --var or .dev.vars) as JSON, not split on commas", () => {
+    const result = loadConfig({
+      ...good,
+      OIDC_TRUSTED_AUDIENCES: ' ["api-a", "api-b"] ',
+      OIDC_ALLOWED_ALGS: '["RS256","ES256"]',
+    });
+    expect(result.ok && [result.value.trustedAudiences, result.value.allowedAlgorithms]).toEqual([
+      ["api-a", "api-b"],
+      ["RS256", "ES256"],
+    ]);
+    expect(problems({ ...good, OIDC_TRUSTED_AUDIENCES: '["api-a",' })).toEqual([
+      'OIDC_TRUSTED_AUDIENCES: starts with "[" but is not a JSON list of non-empty strings',
+    ]);
+  });
+
+  it("reads IDENTITY_HEADERS given as JSON text like the other tables, and reports bad JSON", () => {
+    const result = loadConfig({ ...good, IDENTITY_HEADERS: '{"sub":"X-User-Id"}' });
+    expect(result.ok && result.value.identityHeaders).toMatchObject({
+      sub: "X-User-Id",
+      email: "X-Auth-Email",
+    });
+    expect(problems({ ...good, IDENTITY_HEADERS: "{sub" })).toEqual([
+      "IDENTITY_HEADERS: is a string but not valid JSON; write it as a TOML table",
+    ]);
+  });
 });

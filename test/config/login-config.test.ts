@@ -107,4 +107,10 @@ describe("sign-in configuration", () => {
       "SESSION_IDLE_TTL_SECONDS: must not exceed SESSION_ABSOLUTE_TTL_SECONDS (90000 > 86400)",
     ]);
   });
+
+  it("refuses OIDC_TOKEN_AUTH_METHOD without OIDC_CLIENT_SECRET", () => {
+    expect(problems({ OIDC_TOKEN_AUTH_METHOD: "client_secret_post" })).toEqual([
+      "OIDC_TOKEN_AUTH_METHOD: requires OIDC_CLIENT_SECRET (client_secret_post sends the client secret); set the secret, or remove it for a public client",
+    ]);
+  });
 });

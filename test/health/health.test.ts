@@ -46,6 +46,14 @@ describe("GET /auth/health", () => {
     expect(h.originCalls).toHaveLength(0);
   });
 
+  it("refuses other methods with 405 like edge-auth's other endpoints, never reaching the origin", async () => {
+    const h = await createHarness({ vars: { AUTH_ROUTES: [{ pattern: "*", access: "public" }] } });
+    const res = await h.fetch("/auth/health", { method: "POST" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET");
+    expect(h.originCalls).toHaveLength(0);
+  });
+
   it("is answered by edge-auth itself whatever the route rules say", async () => {
     const h = await createHarness({ vars: { AUTH_ROUTES: [{ pattern: "*" }] } });
     expect((await h.fetch("/auth/health")).status).toBe(200);

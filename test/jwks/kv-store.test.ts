@@ -47,6 +47,7 @@ describe("typed, versioned KV records", () => {
       "v1:kid-refresh:x",
       { version: 1, kind: "kid-refresh", issuer: "x", at: clock.nowMs, kids: [] },
       1,
+      1000,
     );
     await writeDocumentRecord(rt, record(clock.nowMs, { maxAgeSeconds: 0 }), 0, 1000);
     expect(counts.puts.map((put) => put.expirationTtl)).toEqual([60, 60]);

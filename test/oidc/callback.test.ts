@@ -1,7 +1,9 @@
+import { env as workerEnv } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { Browser, NAVIGATION } from "../support/browser.ts";
-import { makeSigningKey } from "../support/fake-issuer.ts";
+import { makeSigningKey, signToken, validClaims } from "../support/fake-issuer.ts";
 import { createHarness } from "../support/harness.ts";
+import { stallingKv } from "../support/kv.ts";
 
 const SESSION = "__Host-edge-auth";
 
@@ -285,5 +287,42 @@ describe("/auth/callback", () => {
       browser.cookies.get(SESSION)!.value,
     ])
       expect(logs).not.toContain(secret);
+  });
+});
+
+describe("/auth/callback when KV does not answer", () => {
+  it("answers the 503 page instead of hanging when the session cannot be written", async () => {
+    const { kv, stalls } = stallingKv(workerEnv.AUTH_KV);
+    const h = await createHarness({ kv });
+    const browser = new Browser(h);
+    const authorizationUrl = await browser.startLogin("/private");
+    stalls.writes = true;
+    const res = await browser.visit(h.provider.approve(authorizationUrl));
+    expect(res.status).toBe(503);
+    expect(res.headers.get("location")).toBeNull();
+    expect(browser.cookies.has(SESSION)).toBe(false);
+    expect(h.events("login_state_store_failed")).toEqual([
+      { event: "login_state_store_failed", operation: "put", problem: "timed out after 1000 ms" },
+    ]);
+    expect(h.logs.filter((line) => line.route === "/auth/callback").at(-1)).toMatchObject({
+      outcome: "login_failed",
+      reason: "session_store_unavailable",
+      status: 503,
+    });
+  });
+
+  it("still signs in when the single-use check cannot read KV in time (memory keeps the state single-use)", async () => {
+    const { kv, stalls } = stallingKv(workerEnv.AUTH_KV);
+    const h = await createHarness({ kv });
+    const browser = new Browser(h);
+    const authorizationUrl = await browser.startLogin("/private");
+    // A bearer request loads keys and revocations into memory: only the state check reads KV.
+    await h.fetch("/private", h.bearer(await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()))));
+    stalls.reads = true;
+    const res = await browser.visit(h.provider.approve(authorizationUrl));
+    expect(res.status).toBe(303);
+    expect(h.events("login_state_store_failed")).toEqual([
+      { event: "login_state_store_failed", operation: "get", problem: "timed out after 1000 ms" },
+    ]);
   });
 });

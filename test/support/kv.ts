@@ -38,3 +38,28 @@ export function hangingKv(): KVNamespace {
     list: () => new Promise(() => {}),
   } as unknown as KVNamespace;
 }
+
+/** Which KV calls of a `stallingKv` never answer from now on (a test flips them mid-flow). */
+export interface KvStalls {
+  reads: boolean;
+  writes: boolean;
+}
+
+/**
+ * Passes everything to `inner` until the test stalls reads or writes (puts and deletes): those calls
+ * then never settle, as KV does in a bad minute.
+ */
+export function stallingKv(inner: KVNamespace): { kv: KVNamespace; stalls: KvStalls } {
+  const stalls: KvStalls = { reads: false, writes: false };
+  const never = () => new Promise<never>(() => {});
+  const kv = {
+    get: (key: string, type?: unknown) => (stalls.reads ? never() : inner.get(key, type as "text")),
+    getWithMetadata: (key: string, type?: unknown) =>
+      stalls.reads ? never() : inner.getWithMetadata(key, type as "text"),
+    put: (key: string, value: string, options?: KVNamespacePutOptions) =>
+      stalls.writes ? never() : inner.put(key, value, options),
+    delete: (key: string) => (stalls.writes ? never() : inner.delete(key)),
+    list: (options?: KVNamespaceListOptions) => inner.list(options),
+  };
+  return { kv: kv as unknown as KVNamespace, stalls };
+}
