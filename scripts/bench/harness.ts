@@ -5,6 +5,8 @@
  * on its own loopback socket, each sending provider fetches to the upstream in-process. Node is never
  * on the request path.
  */
+
+import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Binding, Service, Socket, WorkerService } from "./workerd-config.ts";
@@ -65,6 +67,8 @@ export function edgeAuthVars(issuer: string, routes: readonly Record<string, unk
     { name: "OIDC_ISSUER", text: issuer },
     { name: "OIDC_CLIENT_ID", text: CLIENT_ID },
     { name: "OIDC_CLIENT_SECRET", text: "bench-client-secret" },
+    // Turns sign-in on (case e); generated per run like every other secret here.
+    { name: "SESSION_SECRET", text: randomBytes(32).toString("base64url") },
     { name: "AUTH_ROUTES", json: routes },
     { name: "AUTH_KV", kvNamespace: "kv" },
     ORIGIN_BINDING,
