@@ -1,0 +1,46 @@
+import * as v from "valibot";
+import { patternProblem } from "./route-pattern.ts";
+import { nonEmptyString } from "./schema-values.ts";
+
+const claimValue = v.union([v.string(), v.number(), v.boolean()], "must be a string, number or boolean");
+
+export const routeRuleSchema = v.strictObject(
+  {
+    pattern: v.pipe(
+      v.string("must be a string"),
+      v.check(
+        (pattern) => patternProblem(pattern) === undefined,
+        (issue) => patternProblem(String(issue.input)) ?? "is not a valid pattern",
+      ),
+    ),
+    access: v.optional(
+      v.picklist(["public", "authenticated"], 'must be "public" or "authenticated"'),
+      "authenticated",
+    ),
+    unauthenticated: v.optional(
+      v.picklist(["auto", "login", "401"], 'must be "auto", "login" or "401"'),
+      "auto",
+    ),
+    allow: v.optional(
+      v.strictObject(
+        {
+          groups: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+          emails: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+          email_domains: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+        },
+        (issue) =>
+          `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
+      ),
+    ),
+    require_claims: v.optional(v.record(nonEmptyString, claimValue, "must be a table of claim = value")),
+  },
+  (issue) =>
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims`,
+);
+
+export const routesSchema = v.pipe(
+  v.array(routeRuleSchema, "must be a list of route rules"),
+  v.minLength(1, "must list at least one route rule"),
+);
+
+export type RouteRuleInput = v.InferOutput<typeof routeRuleSchema>;
