@@ -31,12 +31,12 @@ export type { IsolateState } from "./isolate-state.ts";
  */
 export async function gateRequest(
   request: Request,
+  url: URL,
   env: Readonly<Record<string, unknown>>,
   rt: Runtime,
   state: IsolateState,
 ): Promise<Response> {
   const { config } = state;
-  const url = new URL(request.url);
   const route = matchRoute(config, url.pathname);
   const routeName = route.index === -1 ? "(default)" : `${route.index}:${route.pattern}`;
   const decision = beginDecision(request, rt, config.observe, routeName);
