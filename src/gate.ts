@@ -48,7 +48,7 @@ export async function gateRequest(
 
   if (route.access === "public") {
     decision.decided();
-    const answer = await forwardToOrigin(request, headers, origin, rt);
+    const answer = await forwardToOrigin(request, url, headers, origin, rt);
     return decision.finish(answer.response, {
       outcome: answer.ok ? "public" : "error",
       credential: "none",
@@ -104,7 +104,7 @@ export async function gateRequest(
   headers.delete("authorization");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
   decision.decided();
-  const answer = await forwardToOrigin(request, headers, origin, rt);
+  const answer = await forwardToOrigin(request, url, headers, origin, rt);
   return decision.finish(keepPrivate(answer.response), {
     outcome: answer.ok ? "forwarded" : "error",
     ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),
