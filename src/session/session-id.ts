@@ -40,7 +40,10 @@ export async function readSessionCookie(
   secrets: SecretKeys,
 ): Promise<SessionHandle | undefined> {
   let verified = verifiedCookies.get(secrets);
-  if (!verified) verifiedCookies.set(secrets, (verified = new Map()));
+  if (!verified) {
+    verified = new Map();
+    verifiedCookies.set(secrets, verified);
+  }
   const known = verified.get(cookieValue);
   if (known) {
     verified.delete(cookieValue); // now the most recently used
