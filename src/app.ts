@@ -65,24 +65,35 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
   app.get(AUTH_PATHS.whoami, own(whoami));
   for (const path of Object.values(AUTH_PATHS)) app.all(path, (c) => methodNotAllowed(c.req.method, path));
 
-  app.all("*", (c) => gateRequest(c.req.raw, c.env.env, c.env.rt, c.env.state));
-  // A bug is still a decision: counted and logged (without the error's message), answered generically.
-  app.onError((error, c) => {
-    recordDecision(c.env.rt, c.env.state.config.observe, {
-      requestId: requestIdOf(c.req.raw),
-      route: "(error)",
-      outcome: "error",
-      status: 500,
-      reason: "internal_error",
-      detail: error instanceof Error ? error.name : "unknown",
-      durationMs: 0,
-    });
-    return new Response("edge-auth failed to handle this request.\n", {
-      status: 500,
-      headers: { "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
-    });
-  });
+  app.all("*", (c) => gateRequest(c.req.raw, new URL(c.req.raw.url), c.env.env, c.env.rt, c.env.state));
+  app.onError((error, c) => respondToBug(error, c.req.raw, c.env.rt, c.env.state));
   return app;
+}
+
+/**
+ * Whether a request must go through the app's router: edge-auth's own paths, and any path with a
+ * percent-escape (the router decodes those before it matches). Every other request goes straight
+ * to the gate, which is what the router's catch-all would do, without the router's cost.
+ */
+export function needsRouter(pathname: string): boolean {
+  return pathname.startsWith("/auth/") || pathname.includes("%");
+}
+
+/** A bug is still a decision: counted and logged (without the error's message), answered generically. */
+export function respondToBug(error: unknown, request: Request, rt: Runtime, state: IsolateState): Response {
+  recordDecision(rt, state.config.observe, {
+    requestId: requestIdOf(request),
+    route: "(error)",
+    outcome: "error",
+    status: 500,
+    reason: "internal_error",
+    detail: error instanceof Error ? error.name : "unknown",
+    durationMs: 0,
+  });
+  return new Response("edge-auth failed to handle this request.\n", {
+    status: 500,
+    headers: { "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
+  });
 }
 
 function methodNotAllowed(method: string, path: string): Response {

@@ -31,12 +31,12 @@ export type { IsolateState } from "./isolate-state.ts";
  */
 export async function gateRequest(
   request: Request,
+  url: URL,
   env: Readonly<Record<string, unknown>>,
   rt: Runtime,
   state: IsolateState,
 ): Promise<Response> {
   const { config } = state;
-  const url = new URL(request.url);
   const route = matchRoute(config, url.pathname);
   const routeName = route.index === -1 ? "(default)" : `${route.index}:${route.pattern}`;
   const decision = beginDecision(request, rt, config.observe, routeName);
@@ -48,7 +48,7 @@ export async function gateRequest(
 
   if (route.access === "public") {
     decision.decided();
-    const answer = await forwardToOrigin(request, headers, origin, rt);
+    const answer = await forwardToOrigin(request, url, headers, origin, rt);
     return decision.finish(answer.response, {
       outcome: answer.ok ? "public" : "error",
       credential: "none",
@@ -104,7 +104,7 @@ export async function gateRequest(
   headers.delete("authorization");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
   decision.decided();
-  const answer = await forwardToOrigin(request, headers, origin, rt);
+  const answer = await forwardToOrigin(request, url, headers, origin, rt);
   return decision.finish(keepPrivate(answer.response), {
     outcome: answer.ok ? "forwarded" : "error",
     ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),

@@ -1,5 +1,6 @@
-import { createApp } from "./app.ts";
+import { createApp, needsRouter, respondToBug } from "./app.ts";
 import { formatProblem, loadConfig } from "./config/load-config.ts";
+import { gateRequest } from "./gate.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
@@ -55,7 +56,14 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         });
         return response;
       }
-      return app.fetch(request, { env, rt: runtime(env, ctx), state: compiled.state }, ctx);
+      const rt = runtime(env, ctx);
+      const url = new URL(request.url);
+      if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
+      try {
+        return await gateRequest(request, url, env, rt, compiled.state);
+      } catch (error) {
+        return respondToBug(error, request, rt, compiled.state);
+      }
     },
 
     /**

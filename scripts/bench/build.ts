@@ -46,6 +46,8 @@ export function bundleEdgeAuthAt(root: string, ref: string, workDir: string): st
     },
   );
   execFileSync("tar", ["-x", "-C", workDir], { input: archive });
+  // wrangler.toml names an assets directory (the demo site); the bench binds its own origin as ASSETS.
+  mkdirSync(join(workDir, "demo/site"), { recursive: true });
   symlinkSync(join(root, "node_modules"), join(workDir, "node_modules"));
   execFileSync(
     join(root, "node_modules/.bin/wrangler"),

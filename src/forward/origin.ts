@@ -27,12 +27,13 @@ export type OriginAnswer =
  */
 export async function forwardToOrigin(
   request: Request,
+  requestUrl: URL,
   headers: Headers,
   target: OriginTarget,
   rt: Runtime,
 ): Promise<OriginAnswer> {
   try {
-    return { ok: true, response: await sendToOrigin(request, headers, target, rt) };
+    return { ok: true, response: await sendToOrigin(request, requestUrl, headers, target, rt) };
   } catch (error) {
     const problem = error instanceof Error ? error.name : "unknown";
     const response = new Response("The site behind edge-auth could not be reached.\n", {
@@ -45,20 +46,21 @@ export async function forwardToOrigin(
 
 function sendToOrigin(
   request: Request,
+  requestUrl: URL,
   headers: Headers,
   target: OriginTarget,
   rt: Runtime,
 ): Promise<Response> {
-  const incoming = new URL(request.url);
-  let url = incoming;
+  let url = request.url;
   if (target.kind === "url") {
-    url = new URL(target.base);
-    const basePath = url.pathname.replace(/\/$/, "");
-    url.pathname = `${basePath}${incoming.pathname}`;
-    url.search = incoming.search;
+    const joined = new URL(target.base);
+    const basePath = joined.pathname.replace(/\/$/, "");
+    joined.pathname = `${basePath}${requestUrl.pathname}`;
+    joined.search = requestUrl.search;
+    url = joined.href;
   }
   const init: RequestInit = { method: request.method, headers, body: request.body, redirect: "manual" };
-  const outgoing = new Request(url.toString(), init);
+  const outgoing = new Request(url, init);
   return target.kind === "assets" ? target.assets.fetch(outgoing) : rt.fetch(outgoing);
 }
 

@@ -25,18 +25,44 @@ export async function newSession(
   return { cookieValue: `${id}.${tag}`, handle: { kvKey: await kvKeyOf(id) } };
 }
 
+/**
+ * Cookie values whose HMAC verified, per secret, to their handle: a browser sends the same cookie with
+ * every request, and this spares it an HMAC check and a SHA-256 each time. Keyed by the exact value,
+ * and only values that passed the HMAC are kept, so nobody can fill it with values of their choosing.
+ * It says nothing about the session itself: that is read (and may be gone) on every request.
+ */
+const verifiedCookies = new WeakMap<SecretKeys, Map<string, SessionHandle>>();
+const MAX_VERIFIED_COOKIES = 1000;
+
 /** The session a cookie value names, if the value is well formed and its HMAC is ours. */
 export async function readSessionCookie(
   cookieValue: string,
   secrets: SecretKeys,
 ): Promise<SessionHandle | undefined> {
+  let verified = verifiedCookies.get(secrets);
+  if (!verified) {
+    verified = new Map();
+    verifiedCookies.set(secrets, verified);
+  }
+  const known = verified.get(cookieValue);
+  if (known) {
+    verified.delete(cookieValue); // now the most recently used
+    verified.set(cookieValue, known);
+    return known;
+  }
   const dot = cookieValue.indexOf(".");
   if (dot === -1) return undefined;
   const id = cookieValue.slice(0, dot);
   const tag = cookieValue.slice(dot + 1);
   if (!ID_PATTERN.test(id) || !ID_PATTERN.test(tag)) return undefined;
   if (!(await secrets.verifyMac("session-cookie", id, tag))) return undefined;
-  return { kvKey: await kvKeyOf(id) };
+  const handle = { kvKey: await kvKeyOf(id) };
+  verified.set(cookieValue, handle);
+  if (verified.size > MAX_VERIFIED_COOKIES) {
+    const oldest = verified.keys().next().value;
+    if (oldest !== undefined) verified.delete(oldest);
+  }
+  return handle;
 }
 
 async function kvKeyOf(id: string): Promise<string> {
