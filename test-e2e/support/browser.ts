@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { onTestFailed } from "vitest";
+import { afterAll, beforeAll, onTestFailed } from "vitest";
 import { type Stack, type StackOptions, startStack } from "../../dev/stack.ts";
 
 /** Debian's chromium (apt-get install chromium); never a downloaded browser. */
@@ -60,4 +60,29 @@ export async function signInAtProvider(
   await page.fill("#username", username);
   await page.fill("#password", password);
   await page.click("button[type=submit]");
+}
+
+/**
+ * A stack and a browser for one test file: started before its tests, stopped after them. Read them
+ * through the returned object (they exist once `beforeAll` has run).
+ */
+export function useStackAndBrowser(): { readonly stack: Stack; readonly browser: Browser } {
+  const started: { stack?: Stack; browser?: Browser } = {};
+  beforeAll(async () => {
+    [started.stack, started.browser] = await Promise.all([startIsolatedStack(), launchBrowser()]);
+  });
+  afterAll(async () => {
+    await started.browser?.close();
+    await started.stack?.stop();
+  });
+  return {
+    get stack() {
+      if (!started.stack) throw new Error("the stack starts in beforeAll");
+      return started.stack;
+    },
+    get browser() {
+      if (!started.browser) throw new Error("the browser starts in beforeAll");
+      return started.browser;
+    },
+  };
 }
