@@ -9,7 +9,13 @@ import type { DocumentSnapshot } from "./document-snapshot.ts";
 import type { Entry, RefreshOutcome, RefreshPlan, Tier } from "./document-types.ts";
 import type { FetchLimits } from "./fetch-json.ts";
 import { ageSeconds, freshForMs } from "./freshness.ts";
-import { type KeySet, keyFitsAlgorithm, selectKeys, type VerificationKey } from "./key-set.ts";
+import {
+  type KeySet,
+  keyFitsAlgorithm,
+  sameKeyMaterial,
+  selectKeys,
+  type VerificationKey,
+} from "./key-set.ts";
 import { discoverySource, keySetSource } from "./sources.ts";
 import { UnknownKidRefresh } from "./unknown-kid.ts";
 
@@ -110,9 +116,8 @@ export class KeyCache implements KeyHealthSource {
     alg: string,
     tried: readonly VerificationKey[],
   ): Promise<Result<KeyMatch, Failure>> {
-    const triedKeys = new Set(tried.map(keyMaterial));
     const untried = (set: KeySet) =>
-      set.keys.filter((key) => keyFitsAlgorithm(key, alg) && !triedKeys.has(keyMaterial(key)));
+      set.keys.filter((key) => keyFitsAlgorithm(key, alg) && !tried.some((old) => sameKeyMaterial(old, key)));
     const before = this.#jwks.entry;
     const refreshed = await this.#unknownKid.run(rt, (set) => untried(set).length > 0, undefined);
     const after = this.#jwks.entry;
@@ -205,10 +210,6 @@ export class KeyCache implements KeyHealthSource {
 }
 
 /** Two keys are the same key when their public material is. */
-function keyMaterial(key: VerificationKey): string {
-  const { kty, crv, n, e, x, y } = key.jwk;
-  return JSON.stringify([kty, crv, n, e, x, y]);
-}
 
 function unknownKid(alg: string): Failure {
   return { kind: "unauthenticated", reason: "unknown_kid", detail: `no key for ${alg}` };

@@ -189,3 +189,11 @@ function importable(jwk: Readonly<JWK>): JWK {
   const { key_ops: _judged, ...rest } = jwk;
   return { ...rest, ext: true };
 }
+
+/** Whether two keys are the same public key, also across a refetch of the set (new key objects). */
+export function sameKeyMaterial(a: VerificationKey, b: VerificationKey): boolean {
+  if (a === b) return true;
+  const x = a.jwk;
+  const y = b.jwk;
+  return x.kty === y.kty && x.crv === y.crv && x.n === y.n && x.e === y.e && x.x === y.x && x.y === y.y;
+}

@@ -1,6 +1,6 @@
 import type { VerifiedIdentity } from "../identity.ts";
 import type { KeyTier } from "../jwks/key-cache.ts";
-import type { VerificationKey } from "../jwks/key-set.ts";
+import { sameKeyMaterial, type VerificationKey } from "../jwks/key-set.ts";
 import type { Runtime } from "../platform.ts";
 import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
 import type { KeySource } from "./verify-id-token.ts";
@@ -95,18 +95,10 @@ export async function recallVerifiedToken(
   const entry = cache.recall(token);
   if (entry === undefined) return undefined;
   const match = await keys.keysFor(rt, entry.kid, entry.alg);
-  const stillTrusted = match.ok && match.value.keys.some((key) => sameKey(key, entry.key));
+  const stillTrusted = match.ok && match.value.keys.some((key) => sameKeyMaterial(key, entry.key));
   if (!stillTrusted || !checkIdTokenClaims(entry.claims, expectations, rt.now() / 1000).ok) {
     cache.forget(token);
     return undefined;
   }
   return { identity: entry.identity, kid: entry.kid, tier: match.value.tier };
-}
-
-/** The same public key, also across a refetch of the key set (which makes new key objects). */
-function sameKey(a: VerificationKey, b: VerificationKey): boolean {
-  if (a === b) return true;
-  const x = a.jwk;
-  const y = b.jwk;
-  return x.kty === y.kty && x.crv === y.crv && x.n === y.n && x.e === y.e && x.x === y.x && x.y === y.y;
 }
