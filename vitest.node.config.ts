@@ -6,5 +6,9 @@ export default defineConfig({
   test: {
     include: ["test-node/**/*.test.ts"],
     environment: "node",
+    // Real servers and a real sign-in flow with a 2 s wait for a token to expire: the 5 s default is
+    // too tight on a loaded 2-core machine.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
   },
 });
