@@ -21,6 +21,8 @@ export interface OriginCall {
   readonly url: string;
   readonly headers: Headers;
   readonly body: string;
+  /** The request's `cache` mode (`no-store` keeps it out of Cloudflare's cache); undefined when unset. */
+  readonly cache: string | undefined;
 }
 
 /** The frozen clock; share one between harnesses to run several isolates on one timeline. */
@@ -78,6 +80,7 @@ export async function createHarness(options: HarnessOptions = {}) {
           url: request.url,
           headers: request.headers,
           body: await request.text(),
+          cache: request.cache,
         });
         origin.beforeAnswer?.();
         if (origin.respond) return origin.respond();
