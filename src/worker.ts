@@ -1,6 +1,7 @@
 import { createApp, needsRouter, respondToBug } from "./app.ts";
 import { formatProblem, loadConfig } from "./config/load-config.ts";
 import { gateRequest } from "./gate.ts";
+import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
@@ -58,6 +59,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
       }
       const rt = runtime(env, ctx);
       const url = new URL(request.url);
+      if (isAsteriskForm(url)) return answerAsteriskForm(request, rt, compiled.state.config.observe);
       if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
       try {
         return await gateRequest(request, url, env, rt, compiled.state);
