@@ -31,11 +31,11 @@ type Handler = (request: Request, rt: Runtime, state: IsolateState) => Promise<R
 export function createApp(): Hono<{ Bindings: RequestScope }> {
   const app = new Hono<{ Bindings: RequestScope }>();
   app.get(AUTH_PATHS.health, (c) =>
-    respondWithHealth(c.env.rt, {
-      config: c.env.state.config,
-      keys: [c.env.state.keys],
-      revocations: c.env.state.revocations,
-    }),
+    respondWithHealth(
+      c.env.rt,
+      { config: c.env.state.config, keys: [c.env.state.keys], revocations: c.env.state.revocations },
+      c.req.raw,
+    ),
   );
   const own =
     (handler: Handler, needsLogin = false) =>

@@ -107,6 +107,11 @@ export const envSchema = v.looseObject({
   HEALTH_TOKEN: v.optional(
     v.pipe(
       v.string("must be a string"),
+      // Sent as `Authorization: Bearer <token>`: the b64token grammar of RFC 6750 §2.1.
+      v.regex(
+        /^[A-Za-z0-9\-._~+/]+=*$/,
+        "must be letters, digits and - . _ ~ + / (then = only), as a bearer token is",
+      ),
       v.minBytes(
         DEFAULTS.healthTokenMinBytes,
         `must be at least ${DEFAULTS.healthTokenMinBytes} bytes; use a random value, e.g. \`openssl rand -base64 32 | npx wrangler secret put HEALTH_TOKEN\``,
