@@ -33,8 +33,9 @@ import { chooseLoadGenerator } from "./load.ts";
 import { describeMachine } from "./machine.ts";
 import { type Case, measureInterleaved } from "./measure.ts";
 import { cpuTimeNs, freePort, startWorkerd } from "./processes.ts";
-import { type BenchResults, printReport, writeReport } from "./report.ts";
+import { printReport, writeReport } from "./report.ts";
 import { signInForSessionCookie } from "./session.ts";
+import type { BenchResults } from "./summary.ts";
 import { type BenchKey, claimsFor, jwksOf, makeKey, mintPool, signToken, writeBearerFile } from "./tokens.ts";
 import { renderConfig } from "./workerd-config.ts";
 

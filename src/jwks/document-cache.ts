@@ -9,12 +9,12 @@ import type {
   RefreshOutcome,
   RefreshPlan,
   Served,
-  Tier,
 } from "./document-types.ts";
 import { FetchAttempts, unavailableFor } from "./fetch-attempts.ts";
 import { clampMaxAgeSeconds, type Dated, type Freshness, judgeFreshness } from "./freshness.ts";
 import { InFlightRefresh } from "./in-flight.ts";
 import { documentKey, readDocumentRecord, writeDocumentRecord } from "./kv-store.ts";
+import type { KeyTier } from "./vocabulary.ts";
 
 /**
  * One provider document (the discovery document or the JWKS) cached in three tiers: isolate memory
@@ -88,7 +88,7 @@ export class DocumentCache<T> {
   }
 
   /** Serves a usable entry; a stale one also starts a refresh behind the response. */
-  #serve(rt: Runtime, entry: Entry<T>, tier: Tier): Served<T> {
+  #serve(rt: Runtime, entry: Entry<T>, tier: KeyTier): Served<T> {
     const now = rt.now();
     if (this.freshness(entry, now) === "fresh") return { entry, tier };
     // Once per isolate at a time, and not while backing off after a failure.

@@ -4,6 +4,7 @@ import type { Result } from "../result.ts";
 import type { Dated, MaxAgeBounds } from "./freshness.ts";
 import type { DocumentKind } from "./kv-store.ts";
 import type { Fetched, FetchProblem } from "./refresh.ts";
+import type { KeyTier } from "./vocabulary.ts";
 
 /** A judged document in isolate memory, with where it came from and when it was fetched. */
 export interface Entry<T> extends Dated {
@@ -45,9 +46,7 @@ export type RefreshOutcome =
   | { readonly ok: true; readonly askedProvider: boolean }
   | { readonly ok: false; readonly failure: Failure; readonly askedProvider: boolean };
 
-export type Tier = "memory" | "kv" | "provider" | "stale";
-
 export interface Served<T> {
   readonly entry: Entry<T>;
-  readonly tier: Tier;
+  readonly tier: KeyTier;
 }

@@ -6,7 +6,7 @@ import { fail, ok, type Result } from "../result.ts";
 import type { DiscoveryDocument } from "./discovery.ts";
 import { DocumentCache } from "./document-cache.ts";
 import type { DocumentSnapshot } from "./document-snapshot.ts";
-import type { Entry, RefreshOutcome, RefreshPlan, Tier } from "./document-types.ts";
+import type { Entry, RefreshOutcome, RefreshPlan } from "./document-types.ts";
 import type { FetchLimits } from "./fetch-json.ts";
 import { ageSeconds, freshForMs } from "./freshness.ts";
 import {
@@ -16,18 +16,10 @@ import {
   selectKeys,
   type VerificationKey,
 } from "./key-set.ts";
+import type { KeyMatch, KeySource } from "./key-source.ts";
 import { discoverySource, keySetSource } from "./sources.ts";
 import { UnknownKidRefresh } from "./unknown-kid.ts";
-
-/** Where the keys for a request came from: fresh memory, KV, the provider, or memory past its max-age. */
-export type KeyTier = Tier;
-
-export interface KeyMatch {
-  /** Keys that may have signed the token: the one with its kid, or every key that fits alg. */
-  readonly keys: readonly VerificationKey[];
-  readonly tier: KeyTier;
-  readonly ageSeconds: number;
-}
+import type { KeyTier } from "./vocabulary.ts";
 
 /** What a health endpoint can show about the keys of one issuer. */
 export interface KeyCacheSnapshot {
@@ -52,7 +44,7 @@ export type RefreshResult =
  * CryptoKeys), then KV (shared by every isolate and location), then fetched from the provider.
  * One instance per isolate and configuration.
  */
-export class KeyCache implements KeyHealthSource {
+export class KeyCache implements KeySource, KeyHealthSource {
   readonly #config: GateConfig;
   readonly #discovery: DocumentCache<DiscoveryDocument>;
   readonly #jwks: DocumentCache<KeySet>;

@@ -1,11 +1,11 @@
 import type { JWK } from "jose";
 import type { FailureReason } from "../failure.ts";
-import type { ProviderFetchOutcome } from "../observe/metrics.ts";
 import type { Platform } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { type DiscoveryDocument, judgeDiscovery } from "./discovery.ts";
 import { type FetchLimits, fetchProviderJson } from "./fetch-json.ts";
 import { type DroppedKey, ingestJwks, type KeySet } from "./key-set.ts";
+import type { ProviderFetchOutcome } from "./vocabulary.ts";
 
 /** A document fetched from the provider and judged good. */
 export interface Fetched<T> {

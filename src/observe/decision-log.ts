@@ -1,5 +1,5 @@
 import type { ObserveSettings } from "../config/config.ts";
-import type { KeyTier } from "../jwks/key-cache.ts";
+import type { KeyTier } from "../jwks/vocabulary.ts";
 import { maskEmail, redactLogValue } from "./redact.ts";
 
 /**
