@@ -4,7 +4,7 @@ import { gateRequest } from "./gate.ts";
 import { respondWithHealth } from "./health/health-document.ts";
 import { isLoopbackHost } from "./http/secure-url.ts";
 import type { IsolateState } from "./isolate-state.ts";
-import { recordDecision } from "./observe/record-decision.ts";
+import { recordDecision } from "./observe/decision-log.ts";
 import { requestIdOf } from "./observe/request-id.ts";
 import { completeLogin } from "./oidc/callback.ts";
 import { startLogin } from "./oidc/login.ts";

@@ -4,9 +4,8 @@ import type { KeyHealth, KeyHealthSource } from "../health/key-health.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { DiscoveryDocument } from "./discovery.ts";
-import { DocumentCache } from "./document-cache.ts";
+import { DocumentCache, type Entry, type RefreshOutcome, type RefreshPlan } from "./document-cache.ts";
 import type { DocumentSnapshot } from "./document-snapshot.ts";
-import type { Entry, RefreshOutcome, RefreshPlan } from "./document-types.ts";
 import type { FetchLimits } from "./fetch-json.ts";
 import { ageSeconds, freshForMs } from "./freshness.ts";
 import {

@@ -1,5 +1,5 @@
 import type { ProviderDocument, ProviderFetchOutcome } from "../jwks/vocabulary.ts";
-import type { Decision } from "./decision-log.ts";
+import type { Decision } from "./decision.ts";
 import { redactLogValue } from "./redact.ts";
 
 export type { ProviderDocument, ProviderFetchOutcome };

@@ -9,7 +9,7 @@ import {
 } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import { verifyIdToken } from "../jwt/verify-id-token.ts";
-import { recordDecision } from "../observe/record-decision.ts";
+import { recordDecision } from "../observe/decision-log.ts";
 import { requestIdOf } from "../observe/request-id.ts";
 import type { ProviderError } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";

@@ -1,7 +1,7 @@
 import type { SessionSettings } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { type Failure, unavailable } from "../failure.ts";
-import { readKvText, withKvDeadline } from "../jwks/kv-store.ts";
+import { readKvText, withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { SessionHandle } from "./session-id.ts";

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decisionLine } from "../../src/observe/decision-log.ts";
-import { recordDecision } from "../../src/observe/record-decision.ts";
+import { decisionLine, recordDecision } from "../../src/observe/decision-log.ts";
 import { maskEmail, redactLogValue } from "../../src/observe/redact.ts";
 import type { Runtime } from "../../src/platform.ts";
 
