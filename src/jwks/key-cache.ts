@@ -1,5 +1,5 @@
 import type { GateConfig } from "../config/config.ts";
-import type { Failure } from "../failure.ts";
+import type { Failure, FailureReason } from "../failure.ts";
 import type { KeyHealth, KeyHealthSource } from "../health/key-health.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
@@ -36,7 +36,7 @@ export interface RefreshReport {
 
 export type RefreshResult =
   | { readonly outcome: "refreshed" | "current" }
-  | { readonly outcome: "failed"; readonly reason: string; readonly problem?: string };
+  | { readonly outcome: "failed"; readonly reason: FailureReason; readonly problem?: string };
 
 /**
  * The issuer's discovery document and key set, cached in isolate memory (parsed, with imported

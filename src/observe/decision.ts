@@ -1,3 +1,4 @@
+import type { ReasonCode } from "../failure.ts";
 import type { KeyTier } from "../jwks/vocabulary.ts";
 
 /**
@@ -28,7 +29,7 @@ export interface Decision {
   readonly outcome: DecisionOutcome;
   readonly status: number;
   /** A reason code from failure.ts (`expired`, `claim_mismatch:aud`, …); absent when allowed. */
-  readonly reason?: string;
+  readonly reason?: ReasonCode;
   /** Log-only detail of the reason (`expired 45s ago`). */
   readonly detail?: string;
   readonly credential?: CredentialKind;

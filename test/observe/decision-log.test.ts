@@ -107,7 +107,7 @@ describe("recording a decision", () => {
     status: 200,
     durationMs: 1,
   };
-  const refused = { ...allowed, outcome: "refused" as const, status: 401, reason: "expired" };
+  const refused = { ...allowed, outcome: "refused" as const, status: 401, reason: "expired" as const };
 
   it("logs allowed decisions at LOG_SAMPLE_RATE but always logs refusals, and counts all of them", () => {
     const { rt, lines, points } = recordingRuntime();
