@@ -200,8 +200,6 @@ export class KeyCache implements KeySource, KeyHealthSource {
   }
 }
 
-/** Two keys are the same key when their public material is. */
-
 function unknownKid(alg: string): Failure {
   return { kind: "unauthenticated", reason: "unknown_kid", detail: `no key for ${alg}` };
 }

@@ -21,7 +21,6 @@ const MAX_MEMORY_ENTRIES = 5000;
  * propagation window, so this isolate refuses its cookie at once. Every KV call a request waits for
  * has a deadline (`kvTimeoutMs`): KV that does not answer is a 503, never a hang.
  */
-
 export class SessionStore {
   readonly #memory = new Map<string, MemoryEntry>();
   readonly #refreshingSince = new Map<string, number>();

@@ -1,6 +1,6 @@
 /**
  * Turns the samples into the report: medians per case, ratios taken within each round and then
- * medianed, the targets of issue 7 judged, printed as tables and written into docs/benchmarks.md
+ * medianed, the performance targets judged, printed as tables and written into docs/benchmarks.md
  * (between markers, so the hand-written notes around them stay) with a chart in docs/benchmarks.svg.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
