@@ -1,9 +1,9 @@
 import {
   type Authenticated,
-  type AuthFailure,
   authenticateRequest,
   identityFields,
   keyFields,
+  type Refusal,
   refusalFields,
 } from "./authenticate.ts";
 import type { Failure } from "./failure.ts";
@@ -61,7 +61,7 @@ export async function gateRequest(
     });
   }
 
-  const refuse = (refusal: AuthFailure, response: Response): Response => {
+  const refuse = (refusal: Refusal, response: Response): Response => {
     decision.decided();
     if (refusal.forgetSessionCookie)
       response.headers.append("set-cookie", expireCookie(scheme.session, scheme.secure));

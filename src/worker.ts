@@ -6,7 +6,7 @@ import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
-import { misconfiguredResponse } from "./respond/failure-response.ts";
+import { respondToFailure } from "./respond/failure-response.ts";
 
 type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
 type Compiled =
@@ -46,7 +46,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
       const compiled = compile(env);
       if (!compiled.ok) {
         platform.log({ event: "misconfigured", problems: compiled.problems });
-        const response = misconfiguredResponse();
+        const response = respondToFailure({ kind: "misconfigured", reason: "misconfigured" });
         metricsSinkFor(env.AUTH_METRICS, platform.log).decision({
           requestId: requestIdOf(request),
           route: "(none)",

@@ -187,7 +187,6 @@ function sessionSettings(
   };
 }
 
-/** Names the first rule that can answer an unauthenticated browser with the login redirect, if any. */
 /**
  * The first rule that sends browsers to sign in whatever happens (`unauthenticated = "login"`). Rules
  * on "auto" only do so when sign-in is configured; without SESSION_SECRET they answer 401.
