@@ -74,7 +74,9 @@ export type FailureReason =
   | "method_not_allowed"
   | "origin_unreachable"
   | "internal_error"
-  | "misconfigured";
+  | "misconfigured"
+  /** An asterisk-form request (`OPTIONS *`) other than OPTIONS: answered 400 at the edge. */
+  | "asterisk_form";
 
 /** Every reason code a decision can carry: a failure's, or `no_session` on a sign-out without one. */
 export type ReasonCode = FailureReason | "no_session";
