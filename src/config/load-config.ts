@@ -187,6 +187,14 @@ function parseFields(input: Readonly<Record<string, unknown>>, problems: ConfigP
   return fields as Partial<RawEnv>;
 }
 
+/**
+ * The route rules of AUTH_ROUTES (a TOML array or JSON text) that are valid on their own, compiled
+ * with their index in the list; the deploy checks reason about them even when other rules are broken.
+ */
+export function validRouteRules(value: unknown): RoutePolicy[] {
+  return validRulesOf(readRoutes(value, []));
+}
+
 /** The rules that are valid on their own (with their index in the list), when others are not. */
 function validRulesOf(input: unknown): RoutePolicy[] {
   if (!Array.isArray(input)) return [];
