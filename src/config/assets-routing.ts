@@ -65,7 +65,7 @@ function listProblems(list: readonly string[], routes: readonly RoutePolicy[]): 
     if (route.access === "public" || coversPattern(positive, route.pattern)) continue;
     problems.push({
       path: PATH,
-      message: `does not cover AUTH_ROUTES[${route.index}] (${JSON.stringify(route.pattern)}), so Cloudflare would serve its files to anyone; ${fix}${addFor(route.pattern)}`,
+      message: `does not cover AUTH_ROUTES[${route.index}] (${JSON.stringify(route.pattern)}), so Cloudflare would serve its files to anyone; set run_worker_first = true, or add ${rulesFor(route.pattern)}`,
     });
   }
   if (defaultRuleReachable(routes) && !positive.some(coversEverything))
@@ -87,11 +87,11 @@ function listProblems(list: readonly string[], routes: readonly RoutePolicy[]): 
   return problems;
 }
 
-function addFor(pattern: string): string {
-  if (pattern === "*" || pattern === "/*") return "";
-  if (!pattern.endsWith("/*")) return ` ${JSON.stringify(pattern)}`;
-  const base = pattern.slice(0, -2);
-  return ` ${JSON.stringify(base)} and ${JSON.stringify(pattern)}`;
+/** The list entries that cover a route pattern: `/base/*` needs `/base` too, which it also matches. */
+function rulesFor(pattern: string): string {
+  if (pattern === "*" || pattern === "/*") return '"/*"';
+  if (!pattern.endsWith("/*")) return JSON.stringify(pattern);
+  return `${JSON.stringify(pattern.slice(0, -2))} and ${JSON.stringify(pattern)}`;
 }
 
 function globRegExp(glob: string): RegExp {
