@@ -10,7 +10,8 @@ export const USAGE = `usage: npm run check-config -- [--config FILE] [--env NAME
   --strict        treat warnings as errors
   --help          show this text
 
-exit status: 0 no errors (warnings allowed), 1 errors (or warnings with --strict), 2 a usage error`;
+exit status: 0 no errors (warnings allowed), 1 errors (or warnings with --strict), 2 a usage error
+             (an unknown option, a missing --config file, an --env the config does not define)`;
 
 export interface CheckOptions {
   readonly configPath: string;
