@@ -84,6 +84,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     identityHeaderPrefix: raw.IDENTITY_HEADER_PREFIX ?? DEFAULTS.identityHeaderPrefix,
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
+    forwardedHeaders: raw.FORWARDED_HEADERS ?? DEFAULTS.forwardedHeaders,
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
@@ -94,6 +95,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
       logEmails: raw.LOG_EMAILS ?? DEFAULTS.logEmails,
       serverTiming: raw.SERVER_TIMING ?? DEFAULTS.serverTiming,
     },
+    ...(raw.HEALTH_TOKEN === undefined ? {} : { healthSecretToken: raw.HEALTH_TOKEN }),
     revocation: {
       cacheSeconds: raw.REVOCATION_CACHE_SECONDS ?? DEFAULTS.revocationCacheSeconds,
       maxStaleSeconds: DEFAULTS.revocationMaxStaleSeconds,
