@@ -37,7 +37,7 @@ describe("checking a deployment", () => {
       SESSION_SECRET: STRONG_SECRET,
       OIDC_CLIENT_SECRET: "s3cret",
       ASSERTION_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----",
-      HEALTH_TOKEN: "t0ken",
+      HEALTH_TOKEN: STRONG_SECRET,
     };
     expect(judged(deployment({ ...vars, ...secrets }, { environment: "production" }))).toEqual({
       errors: [],
