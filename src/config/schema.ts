@@ -133,3 +133,12 @@ export const envSchema = v.looseObject({
 });
 
 export type RawEnv = v.InferOutput<typeof envSchema>;
+
+/** Vars read apart from `envSchema` (JSON text or TOML tables, validated on their own). */
+export const TABLE_VARS = ["AUTH_ROUTES", "OIDC_AUTH_PARAMS"] as const;
+
+/**
+ * Every var edge-auth reads: derived from the schema, so a key added there is known to the
+ * unknown-var check (did-you-mean) without a second list to keep in step.
+ */
+export const KNOWN_VARS: readonly string[] = [...Object.keys(envSchema.entries), ...TABLE_VARS];

@@ -100,8 +100,7 @@ describe("sign-in configuration", () => {
       'SESSION_COOKIE_NAME: must not start with "__Host-" or "__Secure-": the prefix is added when the site is served over https',
       'OIDC_AUTH_PARAMS.nonce: "nonce" is set by edge-auth for every attempt and cannot be overridden',
       expect.stringMatching(/^OIDC_AUTH_PARAMS: max_age must be a whole number/),
-    ]);
-    expect(problems({ SESSION_IDLE_TTL_SECONDS: 90000 })).toEqual([
+      // Checked across fields in the same run, not after the others are fixed.
       "SESSION_IDLE_TTL_SECONDS: must not exceed SESSION_ABSOLUTE_TTL_SECONDS (90000 > 86400)",
     ]);
   });
