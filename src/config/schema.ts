@@ -135,7 +135,7 @@ export const envSchema = v.looseObject({
 export type RawEnv = v.InferOutput<typeof envSchema>;
 
 /** Vars read apart from `envSchema` (JSON text or TOML tables, validated on their own). */
-export const TABLE_VARS = ["AUTH_ROUTES", "OIDC_AUTH_PARAMS"] as const;
+export const TABLE_VARS = ["AUTH_ROUTES", "AUTH_ISSUERS", "OIDC_AUTH_PARAMS"] as const;
 
 /**
  * Every var edge-auth reads: derived from the schema, so a key added there is known to the
