@@ -28,7 +28,17 @@ export type OwnFailureKind =
   /** The configuration does not validate: every request gets a generic 500 page. */
   | "misconfigured";
 
-export type ClaimName = "iss" | "sub" | "aud" | "azp" | "exp" | "iat" | "nbf" | "nonce" | "auth_time";
+export type ClaimName =
+  | "iss"
+  | "sub"
+  | "aud"
+  | "azp"
+  | "exp"
+  | "iat"
+  | "nbf"
+  | "nonce"
+  | "auth_time"
+  | "client_id";
 
 export type FailureReason =
   | "no_credential"
@@ -36,6 +46,10 @@ export type FailureReason =
   | "token_too_large"
   | "malformed"
   | "unsupported_token_type"
+  /** The token's `iss` is not one of the route's issuers (or of any configured issuer). */
+  | "issuer_not_allowed"
+  /** An access token where the issuer's route accepts ID tokens only, or the other way round. */
+  | "token_type_not_allowed"
   | "alg_not_allowed"
   | "crit_not_supported"
   | "bad_signature"
@@ -46,6 +60,8 @@ export type FailureReason =
   | `claim_invalid:${ClaimName}`
   | `claim_mismatch:${ClaimName}`
   | "forbidden_by_policy"
+  /** An access token without every scope the route requires: 403 (RFC 6750 §3.1). */
+  | "insufficient_scope"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
@@ -88,6 +104,8 @@ export interface Failure {
   readonly detail?: string;
   /** For `unavailable`: how long a client should wait before trying again. */
   readonly retryAfterSeconds?: number;
+  /** For `insufficient_scope`: the scopes the route requires (the challenge's `scope`, RFC 6750 §3). */
+  readonly requiredScopes?: readonly string[];
   /** For `method_not_allowed`: the method the request used and the endpoint's `Allow` value. */
   readonly methods?: { readonly sent: string; readonly allowed: string };
 }

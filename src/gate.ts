@@ -1,5 +1,6 @@
 import {
   type Authenticated,
+  acceptsSessions,
   authenticateRequest,
   identityFields,
   keyFields,
@@ -20,6 +21,7 @@ import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
 import { admits } from "./policy/admit.ts";
 import { matchRoute } from "./policy/match-route.ts";
+import { checkRequiredScopes } from "./policy/scopes.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
 export type { IsolateState } from "./isolate-state.ts";
@@ -68,16 +70,19 @@ export async function gateRequest(
     return decision.finish(response, refusalFields(refusal, request, config.issuer));
   };
 
-  const authenticated = await authenticateRequest(request, rt, state, scheme, decision);
+  const accepted = route.acceptedIssuers;
+  const authenticated = await authenticateRequest(request, rt, state, scheme, decision, accepted);
   if (!authenticated.ok) {
     const refusal = authenticated.failure;
+    // Signing in makes a session of the sign-in issuer: a route that does not accept it answers 401.
+    const canSignIn = config.loginEnabled && acceptsSessions(accepted, state);
     return refuse(
       refusal,
       respondToFailure(refusal.failure, {
         realm: config.realm,
         credentialSent: refusal.credentialSent,
-        presentation: unauthenticatedPresentation(request, route.unauthenticated),
-        ...(config.loginEnabled ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) } : {}),
+        presentation: canSignIn ? unauthenticatedPresentation(request, route.unauthenticated) : "api",
+        ...(canSignIn ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) } : {}),
       }),
     );
   }
@@ -86,8 +91,9 @@ export async function gateRequest(
   const { identity } = auth;
   const kidAndTier = keyFields(auth);
 
-  if (!admits(route, identity)) {
-    const forbidden: Failure = { kind: "forbidden", reason: "forbidden_by_policy" };
+  const scopeFailure = checkRequiredScopes(route, identity);
+  if (scopeFailure || !admits(route, identity)) {
+    const forbidden: Failure = scopeFailure ?? { kind: "forbidden", reason: "forbidden_by_policy" };
     const page = auth.via === "session" && classifyRequest(request) === "navigation";
     const response = respondToFailure(forbidden, {
       realm: config.realm,

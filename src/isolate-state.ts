@@ -1,4 +1,4 @@
-import type { GateConfig } from "./config/config.ts";
+import type { GateConfig, IssuerPolicy } from "./config/config.ts";
 import { DEFAULTS } from "./config/defaults.ts";
 import { SecretKeys } from "./crypto/secret-keys.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
@@ -10,7 +10,12 @@ import { SessionStore } from "./session/session-store.ts";
 /** What an isolate keeps between requests for one configuration: values only, never promises. */
 export interface IsolateState {
   readonly config: GateConfig;
+  /** The sign-in issuer's keys (and discovery document: sign-in, refresh, sign-out use it). */
   readonly keys: KeyCache;
+  /** Every issuer's keys by its name, the sign-in issuer's (`keys`) under "login": one cache each. */
+  readonly issuerKeys: ReadonlyMap<string, KeyCache>;
+  /** Every issuer by its exact `iss` (what `/auth/whoami` accepts). */
+  readonly allIssuers: ReadonlyMap<string, IssuerPolicy>;
   readonly revocations: RevocationCache;
   /** Bearer tokens verified before, so a repeated token costs a lookup (see verified-token-cache.ts). */
   readonly verifiedTokens: VerifiedTokenCache;
@@ -21,9 +26,17 @@ export interface IsolateState {
 }
 
 export function createIsolateState(config: GateConfig): IsolateState {
+  const keys = new KeyCache(config);
+  const issuerKeys = new Map<string, KeyCache>([[keys.name, keys]]);
+  for (const issuer of config.issuers.slice(1)) {
+    const options = { name: issuer.name, ...(issuer.jwksUri ? { jwksUri: issuer.jwksUri } : {}) };
+    issuerKeys.set(issuer.name, new KeyCache({ issuer: issuer.issuer, keyCache: config.keyCache }, options));
+  }
   return {
     config,
-    keys: new KeyCache(config),
+    keys,
+    issuerKeys,
+    allIssuers: new Map(config.issuers.map((issuer) => [issuer.issuer, issuer])),
     revocations: new RevocationCache(config),
     verifiedTokens: new VerifiedTokenCache({
       maxEntries: DEFAULTS.verifiedTokenCacheMaxEntries,

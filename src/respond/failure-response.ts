@@ -59,6 +59,7 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
       return challenge(400, "invalid_request", context);
     case "forbidden":
       if (page && context.identity) return forbiddenPage(context.identity, context.formActionOrigins ?? []);
+      if (failure.reason === "insufficient_scope") return insufficientScope(failure, context);
       return json(403, { error: "forbidden" });
     case "unavailable": {
       const retryAfterSeconds = failure.retryAfterSeconds ?? DEFAULTS.unavailableRetryAfterSeconds;
@@ -98,6 +99,17 @@ function challenge(status: 400 | 401, error: string | undefined, context: Failur
   const realm = `Bearer realm="${context.realm}"`;
   const response = json(status, { error: error ?? "unauthenticated" });
   response.headers.set("www-authenticate", error === undefined ? realm : `${realm}, error="${error}"`);
+  return response;
+}
+
+/** RFC 6750 §3.1: 403 with `error="insufficient_scope"` and the scopes the resource requires. */
+function insufficientScope(failure: Failure, context: FailureContext): Response {
+  const response = json(403, { error: "insufficient_scope" });
+  const scope = (failure.requiredScopes ?? []).join(" ");
+  response.headers.set(
+    "www-authenticate",
+    `Bearer realm="${context.realm}", error="insufficient_scope"${scope === "" ? "" : `, scope="${scope}"`}`,
+  );
   return response;
 }
 
