@@ -281,6 +281,27 @@ describe("several issuers, selected by iss, per route", () => {
     expect(ci.jwksFetchCount()).toBe(1);
   });
 
+  it("fetches the keys of an issuer without discovery from its jwks_uri, and no discovery document", async () => {
+    const ci = new FakeIssuer([await makeSigningKey("ES256", "ci-1")], CI);
+    const issuers = [{ ...AUTH_ISSUERS[0], jwks_uri: `${CI}/jwks` }];
+    const routes = [AUTH_ROUTES[0], { pattern: "*" }];
+    const h = await createHarness({
+      otherIssuers: [ci],
+      vars: { AUTH_ISSUERS: issuers, AUTH_ROUTES: routes },
+    });
+    const now = h.nowSeconds();
+    const token = await signToken(ci.keys[0]!, {
+      iss: CI,
+      sub: "repo:acme/site",
+      aud: DEPLOY_AUDIENCE,
+      repository: "acme/site",
+      iat: now,
+      exp: now + 300,
+    });
+    expect((await h.fetch("/deploy/run", h.bearer(token))).status).toBe(200);
+    expect([ci.discoveryFetchCount(), ci.jwksFetchCount()]).toEqual([0, 1]);
+  });
+
   it("answers 401, never a sign-in redirect, to a browser on a route that does not accept the sign-in issuer", async () => {
     const { h } = await setup();
     const browser = new Browser(h);
