@@ -12,7 +12,9 @@ export type FailureKind =
   /** The keys or the provider cannot be had: 503, never 401 (the caller did nothing wrong). */
   | "unavailable"
   /** A sign-in that cannot be completed (unknown state, provider error…): a 400 page, never a loop. */
-  | "bad_login";
+  | "bad_login"
+  /** A path origins may read under rules that grant different access: 400, never a sign-in redirect. */
+  | "bad_path";
 
 export type ClaimName = "iss" | "sub" | "aud" | "azp" | "exp" | "iat" | "nbf" | "nonce" | "auth_time";
 
@@ -32,6 +34,8 @@ export type FailureReason =
   | `claim_invalid:${ClaimName}`
   | `claim_mismatch:${ClaimName}`
   | "forbidden_by_policy"
+  /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
+  | "ambiguous_path"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"

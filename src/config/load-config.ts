@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { DEFAULTS, SUPPORTED_ALGORITHMS } from "./defaults.ts";
+import { routeConflicts } from "./route-conflicts.ts";
 import { compilePattern } from "./route-pattern.ts";
 import { authParamsSchema, envSchema, type RawEnv, type RouteRuleInput, routesSchema } from "./schema.ts";
 
@@ -83,6 +84,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   }
   const routes = parsedRoutes.output.map(compileRoute);
   const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
+  problems.push(...routeConflicts(routes, defaultRoute));
   const session = sessionSettings(raw, routes, problems);
   const login = loginSettings(raw, parsedAuthParams?.output ?? {});
   if (problems.length > 0) return fail(problems);

@@ -7,6 +7,7 @@ import {
   forbiddenPage,
   misconfiguredPage,
   type ProviderError,
+  pathNotServedPage,
   signInFailedPage,
   unavailablePage,
 } from "../pages/pages.ts";
@@ -35,7 +36,8 @@ export interface FailureContext {
 /**
  * The one function that turns a failure into what the client sees: the login redirect (302) or a 401
  * with an RFC 6750 challenge (a revoked credential: 401, or a 403 page, never the redirect), 400 for a malformed Authorization header or a failed sign-in (a page
- * with "try again", never a redirect loop), 403, 503 with Retry-After. Browsers get small HTML pages,
+ * with "try again", never a redirect loop), 400 for an ambiguous path (a page or JSON, whether or not a
+ * credential came with it), 403, 503 with Retry-After. Browsers get small HTML pages,
  * API clients JSON. The body stays generic; the reason goes to the log only.
  */
 export function respondToFailure(failure: Failure, context: FailureContext): Response {
@@ -62,6 +64,9 @@ export function respondToFailure(failure: Failure, context: FailureContext): Res
     }
     case "bad_login":
       return signInFailedPage(failure.reason, context.retryUrl ?? "/", context.providerError);
+    case "bad_path":
+      // Signing in cannot make the path mean one thing: a page for browsers, never the login redirect.
+      return page ? pathNotServedPage() : json(400, { error: "bad_request" });
   }
 }
 
