@@ -32,6 +32,8 @@ export type FailureReason =
   | `claim_invalid:${ClaimName}`
   | `claim_mismatch:${ClaimName}`
   | "forbidden_by_policy"
+  /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
+  | "claim_wrong_type"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"

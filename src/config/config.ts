@@ -106,6 +106,8 @@ export interface GateConfig {
   readonly identityHeaders: IdentityHeaderNames;
   readonly forwardTokenHeader?: string;
   readonly groupsClaim: string;
+  /** Email rules need `email_verified: true`; false: a missing `email_verified` counts as verified. */
+  readonly emailVerifiedRequired: boolean;
   readonly realm: string;
   readonly keyCache: KeyCacheSettings;
   /** The deadline of every KV call a request waits for (DEFAULTS.kvTimeoutMs; the key cache's too). */

@@ -27,6 +27,8 @@ export const DEFAULTS = {
     issuer: "X-Auth-Issuer",
   },
   groupsClaim: "groups",
+  /** Email rules admit only `email_verified: true`; a missing claim is not verified. */
+  emailVerifiedRequired: true,
   realm: "edge-auth",
   jwksMinMaxAgeSeconds: 5 * 60,
   jwksMaxMaxAgeSeconds: 24 * 60 * 60,

@@ -103,6 +103,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
+    emailVerifiedRequired: raw.EMAIL_VERIFIED_REQUIRED ?? DEFAULTS.emailVerifiedRequired,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,

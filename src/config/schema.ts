@@ -69,6 +69,7 @@ export const envSchema = v.looseObject({
   IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
   FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),
   GROUPS_CLAIM: v.optional(nonEmptyString),
+  EMAIL_VERIFIED_REQUIRED: v.optional(flag),
   AUTH_REALM: v.optional(
     v.pipe(
       v.string(),
