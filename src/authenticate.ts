@@ -11,8 +11,10 @@ import type { Runtime } from "./platform.ts";
 import { fail, ok, type Result } from "./result.ts";
 import {
   findRevocation,
+  isSignedOut,
   revocationSubject,
   revokedFailure,
+  signedOutFailure,
   withoutRevokedKeys,
 } from "./revocation/check-revocation.ts";
 import { authenticateSession, type SessionIdentity } from "./session/authenticate-session.ts";
@@ -25,6 +27,8 @@ export type Authenticated =
       readonly token: string;
       readonly kid: string | undefined;
       readonly tier: KeyTier;
+      /** SHA-256 of the token, to refuse the ID token of a session that signed out. */
+      readonly fingerprint: string;
     }
   | ({ readonly via: "session" } & SessionIdentity);
 
@@ -40,7 +44,8 @@ export interface AuthFailure {
 /**
  * The whole authentication of a request, the same for the gate and `/auth/whoami`: the credential is
  * verified with the issuer's keys minus the revoked ones (timed into the decision's probe), then its
- * subject, session and issue time are checked against the operator's revocations. A revoked
+ * subject, session and issue time are checked against the operator's revocations, and a bearer token
+ * against the ID tokens of sessions that signed out (`revoked`, detail `signed_out`). A revoked
  * credential is refused as `revoked` (with the key and tier that verified it), and a session that is
  * revoked is forgotten by the browser.
  */
@@ -64,9 +69,11 @@ export async function authenticateRequest(
 
   const auth = authenticated.value;
   const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
-  if (!revoked) return authenticated;
+  // The ID token of a session that signed out (it may sit in browser history as `id_token_hint`).
+  const signedOut = auth.via === "bearer" && isSignedOut(revocations, auth.fingerprint, nowSeconds);
+  if (!revoked && !signedOut) return authenticated;
   return fail({
-    failure: { ...revokedFailure(revoked), ...keyFields(auth) },
+    failure: { ...(revoked ? revokedFailure(revoked) : signedOutFailure()), ...keyFields(auth) },
     credentialSent: true,
     forgetSessionCookie: auth.via === "session",
     who: auth,

@@ -74,7 +74,15 @@ export interface LoginSettings {
   readonly maxAgeSeconds?: number;
   readonly transactionTtlSeconds: number;
   readonly maxPendingLogins: number;
+  /**
+   * What identifies the session at the provider's end_session_endpoint besides `client_id` and
+   * `post_logout_redirect_uri`: nothing more (`client_id`), or the ID token (`id_token_hint`), which
+   * then sits in the browser's history and the provider's logs.
+   */
+  readonly logoutHint: LogoutHint;
 }
+
+export type LogoutHint = "client_id" | "id_token_hint";
 
 /** Server-side sessions for signed-in browsers. */
 export interface SessionSettings {

@@ -140,6 +140,7 @@ function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string |
     ...(maxAge === undefined ? {} : { maxAgeSeconds: Number(maxAge) }),
     transactionTtlSeconds: DEFAULTS.loginTransactionTtlSeconds,
     maxPendingLogins: DEFAULTS.maxPendingLogins,
+    logoutHint: raw.OIDC_LOGOUT_HINT ?? DEFAULTS.logoutHint,
   };
 }
 

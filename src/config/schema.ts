@@ -96,6 +96,9 @@ export const envSchema = v.looseObject({
     ),
   ),
   OIDC_SCOPES: v.optional(scopeList),
+  OIDC_LOGOUT_HINT: v.optional(
+    v.picklist(["client_id", "id_token_hint"], 'must be "client_id" or "id_token_hint"'),
+  ),
   SESSION_SECRET: v.optional(v.string("must be a string")),
   SESSION_ABSOLUTE_TTL_SECONDS: v.optional(wholeNumber(300, 90 * 24 * 3600)),
   SESSION_IDLE_TTL_SECONDS: v.optional(wholeNumber(120, 90 * 24 * 3600)),

@@ -14,6 +14,8 @@ export interface VerifiedEntry {
   readonly alg: string;
   /** The key whose signature check passed: the entry is void once the issuer's key set drops it. */
   readonly key: VerificationKey;
+  /** SHA-256 of the token (signed-out-tokens.ts), computed once when it was verified. */
+  readonly fingerprint: string;
 }
 
 export interface VerifiedTokenCacheLimits {
@@ -91,7 +93,9 @@ export async function recallVerifiedToken(
   keys: KeySource,
   rt: Runtime,
   expectations: ClaimExpectations,
-): Promise<{ identity: VerifiedIdentity; kid: string | undefined; tier: KeyTier } | undefined> {
+): Promise<
+  { identity: VerifiedIdentity; kid: string | undefined; tier: KeyTier; fingerprint: string } | undefined
+> {
   const entry = cache.recall(token);
   if (entry === undefined) return undefined;
   const match = await keys.keysFor(rt, entry.kid, entry.alg);
@@ -100,5 +104,5 @@ export async function recallVerifiedToken(
     cache.forget(token);
     return undefined;
   }
-  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier };
+  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier, fingerprint: entry.fingerprint };
 }

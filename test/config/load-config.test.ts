@@ -82,6 +82,17 @@ describe("loading the configuration", () => {
     ]);
   });
 
+  it('reads OIDC_LOGOUT_HINT as "client_id" (the default) or "id_token_hint"', () => {
+    const hint = (env: Record<string, unknown>) => {
+      const loaded = loadConfig({ ...good, ...env });
+      return loaded.ok ? loaded.value.login.logoutHint : undefined;
+    };
+    expect([hint({}), hint({ OIDC_LOGOUT_HINT: "id_token_hint" })]).toEqual(["client_id", "id_token_hint"]);
+    expect(problems({ ...good, OIDC_LOGOUT_HINT: "token" })).toEqual([
+      'OIDC_LOGOUT_HINT: must be "client_id" or "id_token_hint"',
+    ]);
+  });
+
   it("allows http:// issuers only on loopback hosts", () => {
     for (const issuer of ["http://127.0.0.1:9400", "http://localhost:9400", "http://[::1]:9400"]) {
       expect(problems({ ...good, OIDC_ISSUER: issuer }), issuer).toEqual([]);

@@ -166,7 +166,8 @@ describe("VerifiedTokenCache bounds", () => {
     const ingested = await ingestJwks({ keys: [signing.publicJwk] });
     const key = ingested?.keySet.keys[0] as VerificationKey;
     const claims = { iss: ISSUER, sub: "user-1" };
-    return { claims, identity: sealVerifiedIdentity(claims, "groups"), kid: "ec-1", alg: "ES256", key };
+    const identity = sealVerifiedIdentity(claims, "groups");
+    return { claims, identity, kid: "ec-1", alg: "ES256", key, fingerprint: "f".repeat(43) };
   }
 
   it("evicts the least recently used token beyond maxEntries", async () => {

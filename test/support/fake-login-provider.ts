@@ -48,6 +48,8 @@ export class FakeLoginProvider {
   /** Applied to every ID token issued (e.g. a wrong nonce, another audience). */
   idTokenOverrides: Record<string, unknown> = {};
   readonly tokenRequests: TokenRequestSeen[] = [];
+  /** Every ID token issued, in order. */
+  readonly issuedIdTokens: string[] = [];
   readonly #codes = new Map<string, IssuedCode>();
   readonly #refreshTokens = new Map<string, IssuedRefreshToken>();
   #counter = 0;
@@ -153,6 +155,7 @@ export class FakeLoginProvider {
       this.issuer.keys[0]!,
       validClaims(now, { exp: now + this.idTokenLifetimeSeconds, ...claims, ...this.idTokenOverrides }),
     );
+    if (!withoutIdToken) this.issuedIdTokens.push(idToken);
     const body: Record<string, unknown> = {
       access_token: `access-${++this.#counter}`,
       token_type: "Bearer",
