@@ -53,6 +53,10 @@ export type FailureReason =
   | "state_mismatch"
   | "state_expired"
   | "state_reused"
+  /** RFC 9207 §2.4: the provider says it sends `iss` in authorization responses, and this one has none. */
+  | "iss_missing"
+  /** RFC 9207 §2.4: the response's `iss` is not the configured issuer (a mix-up), or is given twice. */
+  | "iss_mismatch"
   | "provider_error"
   | "code_exchange_failed"
   | "token_response_invalid"

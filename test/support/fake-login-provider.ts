@@ -27,6 +27,8 @@ export interface ApproveOptions {
   /** Answer with `error` (and `error_description`) instead of a code (RFC 6749 §4.1.2.1). */
   readonly error?: string;
   readonly errorDescription?: string;
+  /** The RFC 9207 `iss` parameter to put in the response (none by default). */
+  readonly iss?: string;
 }
 
 /**
@@ -72,6 +74,7 @@ export class FakeLoginProvider {
     const callback = new URL(redirectUri);
     const state = params.get("state");
     if (state !== null) callback.searchParams.set("state", state);
+    if (options.iss !== undefined) callback.searchParams.set("iss", options.iss);
     if (options.error) {
       callback.searchParams.set("error", options.error);
       if (options.errorDescription) callback.searchParams.set("error_description", options.errorDescription);
