@@ -27,8 +27,6 @@ export type Authenticated =
       readonly token: string;
       readonly kid: string | undefined;
       readonly tier: KeyTier;
-      /** SHA-256 of the token, to refuse the ID token of a session that signed out. */
-      readonly fingerprint: string;
     }
   | ({ readonly via: "session" } & SessionIdentity);
 
@@ -70,7 +68,11 @@ export async function authenticateRequest(
   const auth = authenticated.value;
   const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
   // The ID token of a session that signed out (it may sit in browser history as `id_token_hint`).
-  const signedOut = auth.via === "bearer" && isSignedOut(revocations, auth.fingerprint, nowSeconds);
+  // Its SHA-256 is worked out only while some token is signed out, once per cached token.
+  const signedOut =
+    auth.via === "bearer" &&
+    revocations.signedOut.size > 0 &&
+    isSignedOut(revocations, await state.verifiedTokens.fingerprintOf(auth.token), nowSeconds);
   if (!revoked && !signedOut) return authenticated;
   return fail({
     failure: { ...(revoked ? revokedFailure(revoked) : signedOutFailure()), ...keyFields(auth) },

@@ -2,6 +2,7 @@ import type { VerifiedIdentity } from "../identity.ts";
 import type { KeyTier } from "../jwks/key-cache.ts";
 import { sameKeyMaterial, type VerificationKey } from "../jwks/key-set.ts";
 import type { Runtime } from "../platform.ts";
+import { tokenFingerprint } from "../revocation/signed-out-tokens.ts";
 import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
 import type { KeySource } from "./verify-id-token.ts";
 
@@ -14,8 +15,6 @@ export interface VerifiedEntry {
   readonly alg: string;
   /** The key whose signature check passed: the entry is void once the issuer's key set drops it. */
   readonly key: VerificationKey;
-  /** SHA-256 of the token (signed-out-tokens.ts), computed once when it was verified. */
-  readonly fingerprint: string;
 }
 
 export interface VerifiedTokenCacheLimits {
@@ -26,6 +25,8 @@ export interface VerifiedTokenCacheLimits {
 
 interface Stored extends VerifiedEntry {
   readonly bytes: number;
+  /** SHA-256 of the token, once something asked for it (`fingerprintOf`). */
+  fingerprint?: string;
 }
 
 /**
@@ -72,6 +73,19 @@ export class VerifiedTokenCache {
     }
   }
 
+  /**
+   * The token's SHA-256 (signed-out-tokens.ts), kept with its entry: a digest once per cached token,
+   * not per request. Asked for only while some token is signed out.
+   */
+  async fingerprintOf(token: string): Promise<string> {
+    const known = this.#entries.get(token)?.fingerprint;
+    if (known !== undefined) return known;
+    const fingerprint = await tokenFingerprint(token);
+    const stored = this.#entries.get(token);
+    if (stored !== undefined) stored.fingerprint = fingerprint;
+    return fingerprint;
+  }
+
   forget(token: string): void {
     const stored = this.#entries.get(token);
     if (stored === undefined) return;
@@ -93,9 +107,7 @@ export async function recallVerifiedToken(
   keys: KeySource,
   rt: Runtime,
   expectations: ClaimExpectations,
-): Promise<
-  { identity: VerifiedIdentity; kid: string | undefined; tier: KeyTier; fingerprint: string } | undefined
-> {
+): Promise<{ identity: VerifiedIdentity; kid: string | undefined; tier: KeyTier } | undefined> {
   const entry = cache.recall(token);
   if (entry === undefined) return undefined;
   const match = await keys.keysFor(rt, entry.kid, entry.alg);
@@ -104,5 +116,5 @@ export async function recallVerifiedToken(
     cache.forget(token);
     return undefined;
   }
-  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier, fingerprint: entry.fingerprint };
+  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier };
 }

@@ -5,7 +5,6 @@ import type { KeyMatch, KeyTier } from "../jwks/key-cache.ts";
 import { cryptoKeyFor, type VerificationKey } from "../jwks/key-set.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
-import { tokenFingerprint } from "../revocation/signed-out-tokens.ts";
 import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
 import { preparseCompactJws } from "./compact.ts";
 import { reasonForJoseError } from "./jose-errors.ts";
@@ -39,8 +38,6 @@ export interface Verified {
   readonly identity: VerifiedIdentity;
   readonly kid: string | undefined;
   readonly tier: KeyTier;
-  /** SHA-256 of the token's text (base64url), to find it among signed-out tokens. */
-  readonly fingerprint: string;
 }
 
 /** What a failed verification still tells the log (never the token). */
@@ -155,10 +152,8 @@ export async function verifyIdToken(
       tier,
     });
   const identity = sealVerifiedIdentity(payload, config.groupsClaim);
-  // Once per verification; a token answered from the cache brings its fingerprint along.
-  const fingerprint = await tokenFingerprint(token);
-  if (reusable) cache.remember(token, { claims: payload, identity, kid, alg, key, fingerprint });
-  return ok({ identity, kid, tier, fingerprint });
+  if (reusable) cache.remember(token, { claims: payload, identity, kid, alg, key });
+  return ok({ identity, kid, tier });
 }
 
 function optionalKid(kid: string | undefined): { kid?: string } {
