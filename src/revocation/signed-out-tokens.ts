@@ -7,9 +7,9 @@
  * signed out: at once).
  */
 import { DEFAULTS } from "../config/defaults.ts";
-import { withKvDeadline } from "../jwks/kv-store.ts";
 import { decodeBase64UrlStrict, encodeBase64Url } from "../jwt/base64url.ts";
 import { parseStrictJsonObject } from "../jwt/strict-json.ts";
+import { withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 
