@@ -46,6 +46,8 @@ export type FailureReason =
   | `claim_invalid:${ClaimName}`
   | `claim_mismatch:${ClaimName}`
   | "forbidden_by_policy"
+  /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
+  | "claim_wrong_type"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
@@ -65,6 +67,10 @@ export type FailureReason =
   | "state_mismatch"
   | "state_expired"
   | "state_reused"
+  /** RFC 9207 §2.4: the provider says it sends `iss` in authorization responses, and this one has none. */
+  | "iss_missing"
+  /** RFC 9207 §2.4: the response's `iss` is not the configured issuer (a mix-up), or is given twice. */
+  | "iss_mismatch"
   | "provider_error"
   | "code_exchange_failed"
   | "token_response_invalid"
@@ -72,11 +78,11 @@ export type FailureReason =
   | "login_not_enabled"
   // edge-auth's own failures.
   | "method_not_allowed"
+  /** The request-target `*` (RFC 9112 §3.2.4) with a method other than OPTIONS. */
+  | "asterisk_form"
   | "origin_unreachable"
   | "internal_error"
-  | "misconfigured"
-  /** An asterisk-form request (`OPTIONS *`) other than OPTIONS: answered 400 at the edge. */
-  | "asterisk_form";
+  | "misconfigured";
 
 /** Every reason code a decision can carry: a failure's, or `no_session` on a sign-out without one. */
 export type ReasonCode = FailureReason | "no_session";

@@ -6,7 +6,6 @@ import {
   type Refusal,
   refusalFields,
 } from "./authenticate.ts";
-import type { Failure } from "./failure.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
@@ -18,7 +17,7 @@ import { beginDecision } from "./observe/decision-recorder.ts";
 import { loginUrlFor } from "./oidc/login-url.ts";
 import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
-import { admits } from "./policy/admit.ts";
+import { judgeAccess } from "./policy/admit.ts";
 import { matchRoute } from "./policy/match-route.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
@@ -86,8 +85,9 @@ export async function gateRequest(
   const { identity } = auth;
   const kidAndTier = keyFields(auth);
 
-  if (!admits(route, identity)) {
-    const forbidden: Failure = { kind: "forbidden", reason: "forbidden_by_policy" };
+  const access = judgeAccess(route, identity, config);
+  if (!access.admitted) {
+    const forbidden = access.failure;
     const page = auth.via === "session" && classifyRequest(request) === "navigation";
     const response = respondToFailure(forbidden, {
       realm: config.realm,

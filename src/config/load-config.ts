@@ -86,6 +86,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
     forwardedHeaders: raw.FORWARDED_HEADERS ?? DEFAULTS.forwardedHeaders,
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
+    emailVerifiedRequired: raw.EMAIL_VERIFIED_REQUIRED ?? DEFAULTS.emailVerifiedRequired,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
@@ -123,6 +124,7 @@ function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string |
     ...(maxAge === undefined ? {} : { maxAgeSeconds: Number(maxAge) }),
     transactionTtlSeconds: DEFAULTS.loginTransactionTtlSeconds,
     maxPendingLogins: DEFAULTS.maxPendingLogins,
+    logoutHint: raw.OIDC_LOGOUT_HINT ?? DEFAULTS.logoutHint,
   };
 }
 

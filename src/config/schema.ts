@@ -70,6 +70,7 @@ export const envSchema = v.looseObject({
   IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
   FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),
   GROUPS_CLAIM: v.optional(nonEmptyString),
+  EMAIL_VERIFIED_REQUIRED: v.optional(flag),
   AUTH_REALM: v.optional(
     v.pipe(
       v.string(),
@@ -96,6 +97,9 @@ export const envSchema = v.looseObject({
     ),
   ),
   OIDC_SCOPES: v.optional(scopeList),
+  OIDC_LOGOUT_HINT: v.optional(
+    v.picklist(["client_id", "id_token_hint"], 'must be "client_id" or "id_token_hint"'),
+  ),
   SESSION_SECRET: v.optional(v.string("must be a string")),
   FORWARDED_HEADERS: v.optional(
     v.pipe(
