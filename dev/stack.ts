@@ -18,6 +18,9 @@ export { freePort, PortInUseError } from "./ports.ts";
 
 /** How long wrangler may take to serve its first request. */
 const WORKER_START_TIMEOUT_MS = 60_000;
+/** How long wrangler's processes get to exit after SIGTERM before they are killed. */
+const STOP_GRACE_MS = 5000;
+const STOP_POLL_MS = 50;
 
 export interface StackOptions {
   /** 0 or unset picks a free port. */
@@ -179,21 +182,28 @@ function forwardLines(child: ChildProcess, onLine: ((line: string) => void) | un
   }
 }
 
+/**
+ * Stops wrangler's whole process group (npx, wrangler, esbuild, workerd) and resolves once every member
+ * is gone, not only the leader: SIGTERM, then SIGKILL for what is left after a grace period.
+ */
 async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    return;
+  const group = child.pid;
+  if (group === undefined || !signalGroup(group, "SIGTERM")) return;
+  const killAt = Date.now() + STOP_GRACE_MS;
+  // A member that is killed but never reaped (a zombie) still counts: stop waiting for it at some point.
+  const giveUpAt = killAt + STOP_GRACE_MS;
+  while (signalGroup(group, 0) && Date.now() < giveUpAt) {
+    if (Date.now() > killAt) signalGroup(group, "SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS));
   }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-(child.pid as number), "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
+}
+
+/** Sends `signal` to process group `group`; false once no process of the group is left. */
+function signalGroup(group: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-group, signal);
+    return true;
+  } catch {
+    return false;
+  }
 }
