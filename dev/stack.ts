@@ -9,12 +9,17 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { startDevProvider } from "./idp/provider.ts";
 import { assertPortFree, freePort, PortInUseError, STACK_HOST } from "./ports.ts";
 import { writeSecretsFile } from "./secrets-file.ts";
 import { checkProviderIdentity, checkWorkerIdentity } from "./stack-identity.ts";
 
 export { freePort, PortInUseError } from "./ports.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const DEV_VARS_PATH = `${ROOT}.dev.vars`;
 
 /** How long wrangler may take to serve its first request. */
 const WORKER_START_TIMEOUT_MS = 60_000;
@@ -134,11 +139,15 @@ function spawnWrangler(
 ): ChildProcess {
   const args = ["wrangler", "dev", "--ip", STACK_HOST, "--port", String(port)];
   args.push("--inspector-port", String(inspectorPort));
-  args.push("--show-interactive-dev-session=false", "--log-level", "log", "--env-file", secretsPath);
+  args.push("--show-interactive-dev-session=false", "--log-level", "log");
+  // With --env-file wrangler no longer reads .dev.vars by itself: pass it first, so that the stack's
+  // own secrets (later files win) override it and everything else in it still applies.
+  if (existsSync(DEV_VARS_PATH)) args.push("--env-file", DEV_VARS_PATH);
+  args.push("--env-file", secretsPath);
   if (options.persistTo) args.push("--persist-to", options.persistTo);
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const worker = spawn("npx", args, {
-    cwd: new URL("..", import.meta.url).pathname,
+    cwd: ROOT,
     detached: true, // its own process group, so stopping it stops workerd too
     stdio: ["ignore", "pipe", "pipe"],
     env: {

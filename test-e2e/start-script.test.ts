@@ -37,6 +37,11 @@ function descendants(pid: number): { pid: number; args: string }[] {
   return found;
 }
 
+/** The stack's secrets file: the last --env-file (a developer's .dev.vars may come before it). */
+function secretsFileOf(commandLine: string): string | undefined {
+  return [...commandLine.matchAll(/--env-file (\S+)/g)].at(-1)?.[1];
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -127,7 +132,7 @@ describe("npm start on ports other than the defaults", () => {
   it("gives wrangler its secrets in a private file, so no secret is on any command line", () => {
     const processes = descendants(start.pid as number);
     const wrangler = processes.find((p) => p.args.includes("wrangler dev"));
-    const envFile = /--env-file (\S+)/.exec(wrangler?.args ?? "")?.[1];
+    const envFile = secretsFileOf(wrangler?.args ?? "");
     expect(envFile).toBeDefined();
     expect(statSync(envFile as string).mode & 0o777).toBe(0o600);
     for (const { args } of processes) {
@@ -157,7 +162,8 @@ describe("npm start on ports other than the defaults", () => {
 
   it("stops everything it started on Ctrl-C and removes its state and secrets files", async () => {
     const processes = descendants(start.pid as number);
-    const envFile = /--env-file (\S+)/.exec(processes.map((p) => p.args).join("\n"))?.[1] as string;
+    const wrangler = processes.find((p) => p.args.includes("wrangler dev"));
+    const envFile = secretsFileOf(wrangler?.args ?? "") as string;
     expect(existsSync(statePath)).toBe(true);
     const exited = new Promise<number | null>((resolve) => start.once("exit", resolve));
     start.kill("SIGINT");
