@@ -3,8 +3,9 @@ import { readBearer } from "./http/bearer.ts";
 import { type CookieScheme, parseCookies } from "./http/cookies.ts";
 import type { VerifiedIdentity } from "./identity.ts";
 import type { IsolateState } from "./isolate-state.ts";
-import type { KeyTier } from "./jwks/key-cache.ts";
-import { type KeySource, type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
+import type { KeySource } from "./jwks/key-source.ts";
+import type { KeyTier } from "./jwks/vocabulary.ts";
+import { type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
 import type { DecisionFields, DecisionRecorder } from "./observe/decision-recorder.ts";
 import { probeKeyLookup } from "./observe/key-probe.ts";
 import type { Runtime } from "./platform.ts";
@@ -28,7 +29,8 @@ export type Authenticated =
     }
   | ({ readonly via: "session" } & SessionIdentity);
 
-export interface AuthFailure {
+/** Why a request was not authenticated, with what the response and the decision log need to know. */
+export interface Refusal {
   readonly failure: VerifyFailure;
   readonly credentialSent: boolean;
   /** The session cookie names no usable session: the response should make the browser forget it. */
@@ -50,7 +52,7 @@ export async function authenticateRequest(
   state: IsolateState,
   scheme: CookieScheme,
   decision: Pick<DecisionRecorder, "probe" | "timeVerification">,
-): Promise<Result<Authenticated, AuthFailure>> {
+): Promise<Result<Authenticated, Refusal>> {
   // Revocations come from isolate memory (a KV read only on a cold isolate or a long-idle one).
   const revocations = await state.revocations.current(rt);
   const nowSeconds = rt.now() / 1000;
@@ -74,7 +76,7 @@ export async function authenticateRequest(
 }
 
 /** What the decision log says about a refused credential (reason, key, and who, when it verified). */
-export function refusalFields(refusal: AuthFailure, request: Request, issuer: string): DecisionFields {
+export function refusalFields(refusal: Refusal, request: Request, issuer: string): DecisionFields {
   const { failure, who } = refusal;
   return {
     outcome: "refused",
@@ -114,7 +116,7 @@ export async function authenticate(
   state: IsolateState,
   scheme: CookieScheme,
   keys: KeySource = state.keys,
-): Promise<Result<Authenticated, AuthFailure>> {
+): Promise<Result<Authenticated, Refusal>> {
   const credential = readBearer(request.headers);
   if (credential.kind === "malformed")
     return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
@@ -135,6 +137,6 @@ function refuse(
   failure: VerifyFailure,
   credentialSent: boolean,
   forgetSessionCookie = false,
-): { ok: false; failure: AuthFailure } {
+): { ok: false; failure: Refusal } {
   return fail({ failure, credentialSent, forgetSessionCookie });
 }

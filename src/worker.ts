@@ -1,11 +1,12 @@
 import { createApp, needsRouter, respondToBug } from "./app.ts";
 import { formatProblem, loadConfig } from "./config/load-config.ts";
 import { gateRequest } from "./gate.ts";
+import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
-import { misconfiguredResponse } from "./respond/failure-response.ts";
+import { respondToFailure } from "./respond/failure-response.ts";
 
 type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
 type Compiled =
@@ -45,7 +46,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
       const compiled = compile(env);
       if (!compiled.ok) {
         platform.log({ event: "misconfigured", problems: compiled.problems });
-        const response = misconfiguredResponse();
+        const response = respondToFailure({ kind: "misconfigured", reason: "misconfigured" });
         metricsSinkFor(env.AUTH_METRICS, platform.log).decision({
           requestId: requestIdOf(request),
           route: "(none)",
@@ -58,6 +59,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
       }
       const rt = runtime(env, ctx);
       const url = new URL(request.url);
+      if (isAsteriskForm(url)) return answerAsteriskForm(request, rt, compiled.state.config.observe);
       if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
       try {
         return await gateRequest(request, url, env, rt, compiled.state);

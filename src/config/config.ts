@@ -1,3 +1,4 @@
+import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
 export type UnauthenticatedAnswer = "auto" | "login" | "401";
@@ -105,6 +106,8 @@ export interface GateConfig {
   readonly identityHeaderPrefix: string;
   readonly identityHeaders: IdentityHeaderNames;
   readonly forwardTokenHeader?: string;
+  /** Client-sent `X-Forwarded-*` are always removed; `set`: edge-auth writes its own (forwarded-headers.ts). */
+  readonly forwardedHeaders: ForwardedHeadersMode;
   readonly groupsClaim: string;
   readonly realm: string;
   readonly keyCache: KeyCacheSettings;
@@ -112,6 +115,11 @@ export interface GateConfig {
   readonly kvTimeoutMs: number;
   readonly unavailableRetryAfterSeconds: number;
   readonly observe: ObserveSettings;
+  /**
+   * HEALTH_TOKEN: who sends it as a bearer token sees `/auth/health` in detail; everyone else sees the
+   * status only. Absent: nobody does. Never logged; left out of the fingerprint (a secret-named field).
+   */
+  readonly healthSecretToken?: string;
   readonly revocation: RevocationSettings;
   readonly login: LoginSettings;
   readonly session: SessionSettings;

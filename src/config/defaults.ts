@@ -50,6 +50,10 @@ export const DEFAULTS = {
   logSampleRate: 1,
   logEmails: false,
   serverTiming: false,
+  /** Client-sent `X-Forwarded-*` are always removed; "set" makes edge-auth write its own. */
+  forwardedHeaders: "strip",
+  /** HEALTH_TOKEN (which shows `/auth/health` in detail): bytes (UTF-8) at least. */
+  healthTokenMinBytes: 32,
   revocationCacheSeconds: 10,
   /** A revocation document older than this is never used without waiting for KV first. */
   revocationMaxStaleSeconds: 60,

@@ -102,6 +102,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     identityHeaderPrefix: raw.IDENTITY_HEADER_PREFIX ?? DEFAULTS.identityHeaderPrefix,
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
+    forwardedHeaders: raw.FORWARDED_HEADERS ?? DEFAULTS.forwardedHeaders,
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
@@ -112,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
       logEmails: raw.LOG_EMAILS ?? DEFAULTS.logEmails,
       serverTiming: raw.SERVER_TIMING ?? DEFAULTS.serverTiming,
     },
+    ...(raw.HEALTH_TOKEN === undefined ? {} : { healthSecretToken: raw.HEALTH_TOKEN }),
     revocation: {
       cacheSeconds: raw.REVOCATION_CACHE_SECONDS ?? DEFAULTS.revocationCacheSeconds,
       maxStaleSeconds: DEFAULTS.revocationMaxStaleSeconds,
@@ -185,7 +187,6 @@ function sessionSettings(
   };
 }
 
-/** Names the first rule that can answer an unauthenticated browser with the login redirect, if any. */
 /**
  * The first rule that sends browsers to sign in whatever happens (`unauthenticated = "login"`). Rules
  * on "auto" only do so when sign-in is configured; without SESSION_SECRET they answer 401.

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { isSecureUrl } from "../http/secure-url.ts";
+import { DEFAULTS } from "./defaults.ts";
 import { identityHeaderPrefix, identityHeadersSchema, ownHeaderName } from "./schema-headers.ts";
 import { flag, fraction, nonEmptyString, scopeList, stringList, wholeNumber } from "./schema-values.ts";
 
@@ -96,6 +97,27 @@ export const envSchema = v.looseObject({
   ),
   OIDC_SCOPES: v.optional(scopeList),
   SESSION_SECRET: v.optional(v.string("must be a string")),
+  FORWARDED_HEADERS: v.optional(
+    v.pipe(
+      v.string('must be "strip" or "set"'),
+      v.trim(),
+      v.picklist(["strip", "set"], 'must be "strip" (the default) or "set"'),
+    ),
+  ),
+  HEALTH_TOKEN: v.optional(
+    v.pipe(
+      v.string("must be a string"),
+      // Sent as `Authorization: Bearer <token>`: the b64token grammar of RFC 6750 §2.1.
+      v.regex(
+        /^[A-Za-z0-9\-._~+/]+=*$/,
+        "must be letters, digits and - . _ ~ + / (then = only), as a bearer token is",
+      ),
+      v.minBytes(
+        DEFAULTS.healthTokenMinBytes,
+        `must be at least ${DEFAULTS.healthTokenMinBytes} bytes; use a random value, e.g. \`openssl rand -base64 32 | npx wrangler secret put HEALTH_TOKEN\``,
+      ),
+    ),
+  ),
   SESSION_ABSOLUTE_TTL_SECONDS: v.optional(wholeNumber(300, 90 * 24 * 3600)),
   SESSION_IDLE_TTL_SECONDS: v.optional(wholeNumber(120, 90 * 24 * 3600)),
   SESSION_COOKIE_NAME: v.optional(

@@ -1,9 +1,5 @@
 import type { VerifiedIdentity } from "../identity.ts";
-import type { KeyTier } from "../jwks/key-cache.ts";
-import { sameKeyMaterial, type VerificationKey } from "../jwks/key-set.ts";
-import type { Runtime } from "../platform.ts";
-import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
-import type { KeySource } from "./verify-id-token.ts";
+import type { VerificationKey } from "../jwks/key-set.ts";
 
 /** What one successful verification leaves for the next request that carries the same token. */
 export interface VerifiedEntry {
@@ -76,29 +72,4 @@ export class VerifiedTokenCache {
     this.#entries.delete(token);
     this.#bytes -= stored.bytes;
   }
-}
-
-/**
- * Answers for a token verified before, when it still holds now: the key that verified it is still in
- * the issuer's key set under the same kid and algorithm (a key rotated out voids every token it
- * verified), and the claims still pass every rule at the current time (exp, nbf, iat — the rules of
- * `checkIdTokenClaims`, the only ones that can change for the same bytes, configuration and keys).
- * Undefined means "verify it in full"; an entry that no longer holds is dropped.
- */
-export async function recallVerifiedToken(
-  cache: VerifiedTokenCache,
-  token: string,
-  keys: KeySource,
-  rt: Runtime,
-  expectations: ClaimExpectations,
-): Promise<{ identity: VerifiedIdentity; kid: string | undefined; tier: KeyTier } | undefined> {
-  const entry = cache.recall(token);
-  if (entry === undefined) return undefined;
-  const match = await keys.keysFor(rt, entry.kid, entry.alg);
-  const stillTrusted = match.ok && match.value.keys.some((key) => sameKeyMaterial(key, entry.key));
-  if (!stillTrusted || !checkIdTokenClaims(entry.claims, expectations, rt.now() / 1000).ok) {
-    cache.forget(token);
-    return undefined;
-  }
-  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier };
 }

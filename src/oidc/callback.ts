@@ -1,5 +1,5 @@
 import { AUTH_PATHS } from "../config/defaults.ts";
-import { badLogin, type Failure } from "../failure.ts";
+import { badLogin, type Failure, type ReasonCode } from "../failure.ts";
 import {
   type CookieScheme,
   cookieScheme,
@@ -9,7 +9,7 @@ import {
 } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import { verifyIdToken } from "../jwt/verify-id-token.ts";
-import { recordDecision } from "../observe/record-decision.ts";
+import { recordDecision } from "../observe/decision-log.ts";
 import { requestIdOf } from "../observe/request-id.ts";
 import type { ProviderError } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";
@@ -47,7 +47,7 @@ export async function completeLogin(request: Request, rt: Runtime, state: Isolat
   const log = (
     outcome: "login_completed" | "login_failed",
     status: number,
-    extra: { sub?: string; reason?: string; detail?: string },
+    extra: { sub?: string; reason?: ReasonCode; detail?: string },
   ) =>
     recordDecision(rt, config.observe, {
       requestId: requestIdOf(request),

@@ -1,7 +1,7 @@
 import { AUTH_PATHS } from "../config/defaults.ts";
 import { cookieScheme, expireCookie, parseCookies } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
-import { recordDecision } from "../observe/record-decision.ts";
+import { recordDecision } from "../observe/decision-log.ts";
 import { requestIdOf } from "../observe/request-id.ts";
 import { confirmSignOutPage } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";

@@ -1,6 +1,6 @@
 import { type Failure, unauthenticated } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
-import type { KeyMatch } from "../jwks/key-cache.ts";
+import type { KeyMatch } from "../jwks/key-source.ts";
 import type { KeyLookup } from "../observe/key-probe.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { RevocationDocument, RevocationEntry, RevocationType } from "./revocation-document.ts";

@@ -1,5 +1,5 @@
 import type { GateConfig } from "../config/config.ts";
-import { readKvText } from "../jwks/kv-store.ts";
+import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { compileRevocations, NO_REVOCATIONS, type RevocationList } from "./check-revocation.ts";
 import { parseRevocationDocument, revocationKey } from "./revocation-document.ts";

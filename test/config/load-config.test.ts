@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatProblem, loadConfig } from "../../src/config/load-config.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { configProblems } from "../support/config-problems.ts";
 
 const good = {
   OIDC_ISSUER: "https://login.example.com",
@@ -10,10 +11,7 @@ const good = {
   ],
 };
 
-function problems(env: Record<string, unknown>): string[] {
-  const result = loadConfig(env);
-  return result.ok ? [] : result.failure.map(formatProblem);
-}
+const problems = configProblems;
 
 describe("loading the configuration", () => {
   it("compiles a good configuration with its defaults", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { formatProblem, loadConfig } from "../../src/config/load-config.ts";
+import { configProblemsOver } from "../support/config-problems.ts";
 
 const BASE = {
   OIDC_ISSUER: "https://issuer.test",
@@ -8,10 +9,7 @@ const BASE = {
   SESSION_SECRET: "Zk3v9Qe1Lr8Tn2Wx7Yb4Hc6Jd0Mf5Pg-",
 };
 
-function problems(env: Record<string, unknown>): string[] {
-  const loaded = loadConfig({ ...BASE, ...env });
-  return loaded.ok ? [] : loaded.failure.map(formatProblem);
-}
+const problems = configProblemsOver(BASE);
 
 describe("sign-in configuration", () => {
   it("has defaults for scopes, lifetimes and cookie name", () => {
