@@ -1,23 +1,25 @@
 import {
   type Authenticated,
-  type AuthFailure,
   authenticateRequest,
   identityFields,
   keyFields,
+  type Refusal,
   refusalFields,
 } from "./authenticate.ts";
 import type { Failure } from "./failure.ts";
+import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
+import { stripRoutingHeaders } from "./forward/routing-headers.ts";
 import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
 import type { IsolateState } from "./isolate-state.ts";
-import type { CredentialKind } from "./observe/decision-log.ts";
+import type { CredentialKind } from "./observe/decision.ts";
 import { beginDecision, type DecisionRecorder } from "./observe/decision-recorder.ts";
 import { loginUrlFor } from "./oidc/login-url.ts";
 import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
-import { admits } from "./policy/admit.ts";
+import { judgeAccess } from "./policy/admit.ts";
 import { matchRoute, routeName } from "./policy/match-route.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
@@ -25,7 +27,8 @@ export type { IsolateState } from "./isolate-state.ts";
 
 /**
  * The request path for every request that is not one of edge-auth's own endpoints: match the route,
- * strip spoofed identity headers and edge-auth's own cookies, and either forward (public route, or a
+ * strip spoofed identity headers, client-sent routing headers (routing-headers.ts) and edge-auth's own
+ * cookies, and either forward (public route, or a
  * verified, unrevoked and admitted identity from a bearer ID token or a session) or answer at the
  * edge. Nothing reaches the origin without a verified identity unless its route is public. Every
  * request ends in exactly one recorded decision (docs/operations.md).
@@ -45,12 +48,14 @@ export async function gateRequest(
   const route = match.value;
   const headers = new Headers(request.headers);
   stripIdentityHeaders(headers, config);
+  stripRoutingHeaders(headers);
+  if (config.forwardedHeaders === "set") setForwardedHeaders(headers, request, url);
   stripOwnCookies(headers, config.session.cookieName);
   const origin = chooseOrigin(config, env);
 
   if (route.access === "public") {
     decision.decided();
-    const answer = await forwardToOrigin(request, url, headers, origin, rt);
+    const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: false });
     return decision.finish(answer.response, {
       outcome: answer.ok ? "public" : "error",
       credential: "none",
@@ -58,7 +63,7 @@ export async function gateRequest(
     });
   }
 
-  const refuse = (refusal: AuthFailure, response: Response): Response => {
+  const refuse = (refusal: Refusal, response: Response): Response => {
     decision.decided();
     if (refusal.forgetSessionCookie)
       response.headers.append("set-cookie", expireCookie(scheme.session, scheme.secure));
@@ -83,8 +88,9 @@ export async function gateRequest(
   const { identity } = auth;
   const kidAndTier = keyFields(auth);
 
-  if (!admits(route, identity)) {
-    const forbidden: Failure = { kind: "forbidden", reason: "forbidden_by_policy" };
+  const access = judgeAccess(route, identity, config);
+  if (!access.admitted) {
+    const forbidden = access.failure;
     const page = auth.via === "session" && classifyRequest(request) === "navigation";
     const response = respondToFailure(forbidden, {
       realm: config.realm,
@@ -106,7 +112,7 @@ export async function gateRequest(
   headers.delete("authorization");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
   decision.decided();
-  const answer = await forwardToOrigin(request, url, headers, origin, rt);
+  const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: true });
   return decision.finish(keepPrivate(answer.response), {
     outcome: answer.ok ? "forwarded" : "error",
     ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),

@@ -1,3 +1,4 @@
+import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
 export type UnauthenticatedAnswer = "auto" | "login" | "401";
@@ -74,7 +75,15 @@ export interface LoginSettings {
   readonly maxAgeSeconds?: number;
   readonly transactionTtlSeconds: number;
   readonly maxPendingLogins: number;
+  /**
+   * What identifies the session at the provider's end_session_endpoint besides `client_id` and
+   * `post_logout_redirect_uri`: nothing more (`client_id`), or the ID token (`id_token_hint`), which
+   * then sits in the browser's history and the provider's logs.
+   */
+  readonly logoutHint: LogoutHint;
 }
+
+export type LogoutHint = "client_id" | "id_token_hint";
 
 /** Server-side sessions for signed-in browsers. */
 export interface SessionSettings {
@@ -105,13 +114,22 @@ export interface GateConfig {
   readonly identityHeaderPrefix: string;
   readonly identityHeaders: IdentityHeaderNames;
   readonly forwardTokenHeader?: string;
+  /** Client-sent `X-Forwarded-*` are always removed; `set`: edge-auth writes its own (forwarded-headers.ts). */
+  readonly forwardedHeaders: ForwardedHeadersMode;
   readonly groupsClaim: string;
+  /** Email rules need `email_verified: true`; false: a missing `email_verified` counts as verified. */
+  readonly emailVerifiedRequired: boolean;
   readonly realm: string;
   readonly keyCache: KeyCacheSettings;
   /** The deadline of every KV call a request waits for (DEFAULTS.kvTimeoutMs; the key cache's too). */
   readonly kvTimeoutMs: number;
   readonly unavailableRetryAfterSeconds: number;
   readonly observe: ObserveSettings;
+  /**
+   * HEALTH_TOKEN: who sends it as a bearer token sees `/auth/health` in detail; everyone else sees the
+   * status only. Absent: nobody does. Never logged; left out of the fingerprint (a secret-named field).
+   */
+  readonly healthSecretToken?: string;
   readonly revocation: RevocationSettings;
   readonly login: LoginSettings;
   readonly session: SessionSettings;

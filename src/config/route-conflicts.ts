@@ -1,7 +1,7 @@
 import { judgePath } from "../policy/match-route.ts";
 import { RouteTable } from "../policy/route-table.ts";
 import type { RoutePolicy } from "./config.ts";
-import type { ConfigProblem } from "./load-config.ts";
+import type { ConfigProblem } from "./problem.ts";
 
 /**
  * Rules that contradict each other for some origins: a rule's own path (`/exact`, or `/base` of

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { isSecureUrl } from "../http/secure-url.ts";
+import { DEFAULTS } from "./defaults.ts";
 import { identityHeaderPrefix, identityHeadersSchema, ownHeaderName } from "./schema-headers.ts";
 import { flag, fraction, nonEmptyString, scopeList, stringList, wholeNumber } from "./schema-values.ts";
 
@@ -69,6 +70,7 @@ export const envSchema = v.looseObject({
   IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
   FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),
   GROUPS_CLAIM: v.optional(nonEmptyString),
+  EMAIL_VERIFIED_REQUIRED: v.optional(flag),
   AUTH_REALM: v.optional(
     v.pipe(
       v.string(),
@@ -95,7 +97,31 @@ export const envSchema = v.looseObject({
     ),
   ),
   OIDC_SCOPES: v.optional(scopeList),
+  OIDC_LOGOUT_HINT: v.optional(
+    v.picklist(["client_id", "id_token_hint"], 'must be "client_id" or "id_token_hint"'),
+  ),
   SESSION_SECRET: v.optional(v.string("must be a string")),
+  FORWARDED_HEADERS: v.optional(
+    v.pipe(
+      v.string('must be "strip" or "set"'),
+      v.trim(),
+      v.picklist(["strip", "set"], 'must be "strip" (the default) or "set"'),
+    ),
+  ),
+  HEALTH_TOKEN: v.optional(
+    v.pipe(
+      v.string("must be a string"),
+      // Sent as `Authorization: Bearer <token>`: the b64token grammar of RFC 6750 §2.1.
+      v.regex(
+        /^[A-Za-z0-9\-._~+/]+=*$/,
+        "must be letters, digits and - . _ ~ + / (then = only), as a bearer token is",
+      ),
+      v.minBytes(
+        DEFAULTS.healthTokenMinBytes,
+        `must be at least ${DEFAULTS.healthTokenMinBytes} bytes; use a random value, e.g. \`openssl rand -base64 32 | npx wrangler secret put HEALTH_TOKEN\``,
+      ),
+    ),
+  ),
   SESSION_ABSOLUTE_TTL_SECONDS: v.optional(wholeNumber(300, 90 * 24 * 3600)),
   SESSION_IDLE_TTL_SECONDS: v.optional(wholeNumber(120, 90 * 24 * 3600)),
   SESSION_COOKIE_NAME: v.optional(
@@ -111,3 +137,12 @@ export const envSchema = v.looseObject({
 });
 
 export type RawEnv = v.InferOutput<typeof envSchema>;
+
+/** Vars read apart from `envSchema` (JSON text or TOML tables, validated on their own). */
+export const TABLE_VARS = ["AUTH_ROUTES", "OIDC_AUTH_PARAMS"] as const;
+
+/**
+ * Every var edge-auth reads: derived from the schema, so a key added there is known to the
+ * unknown-var check (did-you-mean) without a second list to keep in step.
+ */
+export const KNOWN_VARS: readonly string[] = [...Object.keys(envSchema.entries), ...TABLE_VARS];

@@ -1,5 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import type { VerifiedIdentity } from "../identity.ts";
+import { canonicalHeaderName as canonical } from "./header-name.ts";
 
 /**
  * Removes every header the client sent that could pass for an identity header: any name starting with
@@ -36,11 +37,6 @@ function reservedNamesOf(config: GateConfig): ReservedNames {
     reservedByConfig.set(config, reserved);
   }
   return reserved;
-}
-
-function canonical(name: string): string {
-  const lower = name.toLowerCase();
-  return lower.includes("_") ? lower.replace(/_/g, "-") : lower;
 }
 
 /** Sets the identity headers for the origin from a verified identity only. */

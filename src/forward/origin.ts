@@ -1,6 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import type { Runtime } from "../platform.ts";
-import { NO_STORE } from "../respond/no-store.ts";
+import { respondToFailure } from "../respond/failure-response.ts";
 
 /** Where a request that passed the gate goes: `ORIGIN_URL`, else the `ASSETS` binding, else the zone. */
 export type OriginTarget =
@@ -20,10 +20,21 @@ export type OriginAnswer =
   | { readonly ok: true; readonly response: Response }
   | { readonly ok: false; readonly response: Response; readonly problem: string };
 
+/** How a request goes to the origin. */
+export interface ForwardOptions {
+  /**
+   * Whether it carries an identity (identity headers, the token). Such a request never goes through
+   * Cloudflare's cache (`cache: "no-store"`): a per-user answer stored there would be served to the
+   * next admitted user, whose identity the origin would never see.
+   */
+  readonly identified: boolean;
+}
+
 /**
  * Sends the request on with the given headers: method, path, query and body unchanged, and the
- * origin's redirects passed back to the client rather than followed. An origin that cannot be reached
- * is a 502 of edge-auth's own, never a thrown error.
+ * origin's redirects passed back to the client rather than followed. An identified request bypasses
+ * the edge cache both ways (neither looked up nor stored); a public one may be cached as the zone
+ * says. An origin that cannot be reached is a 502 of edge-auth's own, never a thrown error.
  */
 export async function forwardToOrigin(
   request: Request,
@@ -31,15 +42,13 @@ export async function forwardToOrigin(
   headers: Headers,
   target: OriginTarget,
   rt: Runtime,
+  options: ForwardOptions,
 ): Promise<OriginAnswer> {
   try {
-    return { ok: true, response: await sendToOrigin(request, requestUrl, headers, target, rt) };
+    return { ok: true, response: await sendToOrigin(request, requestUrl, headers, target, rt, options) };
   } catch (error) {
     const problem = error instanceof Error ? error.name : "unknown";
-    const response = new Response("The site behind edge-auth could not be reached.\n", {
-      status: 502,
-      headers: { "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
-    });
+    const response = respondToFailure({ kind: "bad_gateway", reason: "origin_unreachable" });
     return { ok: false, response, problem };
   }
 }
@@ -50,6 +59,7 @@ function sendToOrigin(
   headers: Headers,
   target: OriginTarget,
   rt: Runtime,
+  options: ForwardOptions,
 ): Promise<Response> {
   let url = request.url;
   if (target.kind === "url") {
@@ -59,7 +69,14 @@ function sendToOrigin(
     joined.search = requestUrl.search;
     url = joined.href;
   }
-  const init: RequestInit = { method: request.method, headers, body: request.body, redirect: "manual" };
+  const init: RequestInit = {
+    method: request.method,
+    headers,
+    body: request.body,
+    redirect: "manual",
+    // Workers' standard `cache` option (compatibility date 2024-11-11 on, `cache_option_enabled`).
+    ...(options.identified ? { cache: "no-store" } : {}),
+  };
   const outgoing = new Request(url, init);
   return target.kind === "assets" ? target.assets.fetch(outgoing) : rt.fetch(outgoing);
 }

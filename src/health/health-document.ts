@@ -3,9 +3,14 @@ import type { Runtime } from "../platform.ts";
 import { NO_STORE } from "../respond/no-store.ts";
 import type { RevocationCache } from "../revocation/revocation-cache.ts";
 import { configFingerprint } from "./config-fingerprint.ts";
+import { type HealthAccess, healthAccessFor } from "./health-access.ts";
 import type { KeyHealth, KeyHealthSource } from "./key-health.ts";
+import { probeKv } from "./kv-probe.ts";
 
-/** `ok`: every issuer has fresh keys and its last fetch worked; `degraded`: usable, but not both. */
+/**
+ * `ok`: every issuer has fresh keys, its last fetch worked and KV answers; `degraded`: tokens verify,
+ * but not all of that holds; `unavailable`: an issuer's tokens cannot be verified.
+ */
 export type HealthStatus = "ok" | "degraded" | "unavailable";
 
 export interface HealthSources {
@@ -16,22 +21,27 @@ export interface HealthSources {
 
 /**
  * The health document: per issuer the key set's tier, age and kids and the last fetch's outcome,
- * the revocation document's state and the configuration's fingerprint. No secret, no token, no user.
- * `unavailable` (HTTP 503) when an issuer has no usable keys: its tokens cannot be verified.
+ * the revocation document's state, whether KV answers, and the configuration's fingerprint. No secret,
+ * no token, no user. `unavailable` (HTTP 503) when an issuer has no usable keys: its tokens cannot be
+ * verified; `degraded` when KV does not answer (sessions, sign-in and revocations need it).
  */
 export async function buildHealthDocument(
   rt: Runtime,
   sources: HealthSources,
 ): Promise<{ status: HealthStatus; document: Record<string, unknown> }> {
   // A cold isolate loads what a request would load, so the answer reflects what requests get now.
-  await Promise.all([...sources.keys.map((source) => source.prepare(rt)), sources.revocations.current(rt)]);
+  const [kv] = await Promise.all([
+    probeKv(rt, sources.config.kvTimeoutMs),
+    ...sources.keys.map((source) => source.prepare(rt)),
+    sources.revocations.current(rt),
+  ]);
   const now = rt.now();
   const issuers = sources.keys.map((source) => source.health(now));
   const healthy = (issuer: KeyHealth) =>
     issuer.keySet?.tier === "memory" && (issuer.lastFetch?.outcome ?? "ok") === "ok";
   const status: HealthStatus = issuers.some((issuer) => !issuer.usable)
     ? "unavailable"
-    : issuers.every(healthy)
+    : issuers.every(healthy) && kv.usable
       ? "ok"
       : "degraded";
   const revocations = sources.revocations.health(now);
@@ -60,6 +70,7 @@ export async function buildHealthDocument(
             }
           : {}),
       },
+      kv,
     },
   };
 }
@@ -91,10 +102,21 @@ function renderIssuer(health: KeyHealth): Record<string, unknown> {
   };
 }
 
-/** `GET /auth/health`: 200 while every issuer's tokens can be verified, 503 when one's cannot. */
-export async function respondWithHealth(rt: Runtime, sources: HealthSources): Promise<Response> {
+/**
+ * `GET /auth/health`: 200 while every issuer's tokens can be verified, 503 when one's cannot. Anyone
+ * gets `{"status": …}` alone; the whole document only with HEALTH_TOKEN as a bearer token
+ * (health-access.ts), since issuer, client id, key ids and route count describe the deployment.
+ */
+export async function respondWithHealth(
+  rt: Runtime,
+  sources: HealthSources,
+  request: Request,
+): Promise<Response> {
+  const access = await healthAccessFor(request.headers, sources.config.healthSecretToken);
+  if (access.view === "refused") return refuseHealth(access, sources.config.realm);
   const { status, document } = await buildHealthDocument(rt, sources);
-  return new Response(`${JSON.stringify(document, null, 2)}\n`, {
+  const body = access.view === "detail" ? document : { status };
+  return new Response(`${JSON.stringify(body, null, 2)}\n`, {
     status: status === "unavailable" ? 503 : 200,
     headers: {
       "cache-control": NO_STORE,
@@ -102,6 +124,17 @@ export async function respondWithHealth(rt: Runtime, sources: HealthSources): Pr
       ...(status === "unavailable"
         ? { "retry-after": String(sources.config.unavailableRetryAfterSeconds) }
         : {}),
+    },
+  });
+}
+
+function refuseHealth(access: Extract<HealthAccess, { view: "refused" }>, realm: string): Response {
+  return new Response(`${JSON.stringify({ error: access.error })}\n`, {
+    status: access.status,
+    headers: {
+      "cache-control": NO_STORE,
+      "content-type": "application/json; charset=utf-8",
+      "www-authenticate": `Bearer realm="${realm}", error="${access.error}"`,
     },
   });
 }

@@ -51,8 +51,7 @@ export class RouteTable {
   readonly #defaultRoute: RoutePolicy;
   readonly #asWritten: RouteIndex;
   readonly #caseFolded: RouteIndex;
-  readonly #policyClass: readonly number[];
-  readonly #defaultPolicyClass: number;
+  readonly #policyClass: ReadonlyMap<RoutePolicy, number>;
   /** Some pattern has an upper-case letter: then even a lower-case path has a case-folded reading. */
   readonly anyUpperCasePattern: boolean;
   /** Some exact pattern ends in "/": then a path without one has a reading with it. */
@@ -74,8 +73,7 @@ export class RouteTable {
       }
       return found;
     };
-    this.#policyClass = routes.map(classOf);
-    this.#defaultPolicyClass = classOf(defaultRoute);
+    this.#policyClass = new Map([defaultRoute, ...routes].map((route) => [route, classOf(route)]));
     this.anyUpperCasePattern = patterns.some((pattern) => /[A-Z]/.test(pattern));
     this.anySlashEndedExact = patterns.some((pattern) => pattern.length > 1 && pattern.endsWith("/"));
   }
@@ -90,17 +88,13 @@ export class RouteTable {
     return this.#route(this.#caseFolded.firstMatch(foldedPath));
   }
 
-  /** Whether the two rules grant the same access. */
+  /** Whether the two rules (of this table) grant the same access. */
   samePolicy(a: RoutePolicy, b: RoutePolicy): boolean {
-    return a === b || this.#classOf(a) === this.#classOf(b);
+    return a === b || this.#policyClass.get(a) === this.#policyClass.get(b);
   }
 
   #route(index: number | undefined): RoutePolicy {
     return index === undefined ? this.#defaultRoute : (this.#routes[index] as RoutePolicy);
-  }
-
-  #classOf(route: RoutePolicy): number {
-    return route.index < 0 ? this.#defaultPolicyClass : (this.#policyClass[route.index] as number);
   }
 }
 

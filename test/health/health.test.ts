@@ -3,15 +3,15 @@ import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { configFingerprint } from "../../src/health/config-fingerprint.ts";
 import { makeSigningKey, signToken, validClaims } from "../support/fake-issuer.ts";
-import { createHarness } from "../support/harness.ts";
+import { createHarness, HEALTH_DETAIL, TEST_HEALTH_TOKEN } from "../support/harness.ts";
 
 const HEALTH_NOW = "2026-11-22T12:00:00.000Z";
 
-describe("GET /auth/health", () => {
+describe("GET /auth/health in detail (HEALTH_TOKEN as a bearer token)", () => {
   it("describes each issuer's keys, the last fetch, revocations and the configuration's fingerprint", async () => {
     const h = await createHarness();
     h.issuer.keys.push(await makeSigningKey("ES256", "ec-1"));
-    const res = await h.fetch("/auth/health");
+    const res = await h.fetch("/auth/health", HEALTH_DETAIL);
     expect(res.status).toBe(200);
     expect(res.headers.get("cache-control")).toBe("private, no-store");
     expect(res.headers.get("content-type")).toBe("application/json; charset=utf-8");
@@ -42,6 +42,7 @@ describe("GET /auth/health", () => {
         },
       ],
       revocations: { loaded: true, entries: 0, ageSeconds: 0, lastLoad: { outcome: "ok", at: HEALTH_NOW } },
+      kv: { usable: true },
     });
     expect(h.originCalls).toHaveLength(0);
   });
@@ -56,7 +57,7 @@ describe("GET /auth/health", () => {
 
   it("is answered by edge-auth itself whatever the route rules say", async () => {
     const h = await createHarness({ vars: { AUTH_ROUTES: [{ pattern: "*" }] } });
-    expect((await h.fetch("/auth/health")).status).toBe(200);
+    expect((await h.fetch("/auth/health", HEALTH_DETAIL)).status).toBe(200);
     expect(h.originCalls).toHaveLength(0);
     expect(h.logs.filter((line) => line.event === "decision")).toEqual([]);
   });
@@ -66,7 +67,7 @@ describe("GET /auth/health", () => {
     const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
     await h.fetch("/private", h.bearer(token));
     h.clock.nowMs += 125_000;
-    const body = (await (await h.fetch("/auth/health")).json()) as {
+    const body = (await (await h.fetch("/auth/health", HEALTH_DETAIL)).json()) as {
       issuers: { keys: { ageSeconds: number } }[];
     };
     expect(body.issuers[0]!.keys.ageSeconds).toBe(125);
@@ -76,7 +77,7 @@ describe("GET /auth/health", () => {
   it("answers 503 with Retry-After when no usable keys remain, naming the failed fetch", async () => {
     const h = await createHarness();
     h.issuer.jwksResponder = () => new Response("down", { status: 503 });
-    const res = await h.fetch("/auth/health");
+    const res = await h.fetch("/auth/health", HEALTH_DETAIL);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("30");
     const body = (await res.json()) as { status: string; issuers: unknown[] };
@@ -91,10 +92,10 @@ describe("GET /auth/health", () => {
 
   it("turns unavailable when the cached keys expire and the provider stays down", async () => {
     const h = await createHarness();
-    expect((await h.fetch("/auth/health")).status).toBe(200);
+    expect((await h.fetch("/auth/health", HEALTH_DETAIL)).status).toBe(200);
     h.issuer.jwksResponder = () => new Response("down", { status: 500 });
     h.clock.nowMs += 7 * 3600_000; // past max-age and any max-stale
-    const res = await h.fetch("/auth/health");
+    const res = await h.fetch("/auth/health", HEALTH_DETAIL);
     expect(res.status).toBe(503);
     const body = (await res.json()) as {
       issuers: { keys: { tier: string }; lastFetch: { outcome: string } }[];
@@ -108,9 +109,10 @@ describe("GET /auth/health", () => {
     const other = "another-secret-value-just-as-long-9876543210";
     const plain = await createHarness({ vars: { SESSION_SECRET: other, OIDC_CLIENT_SECRET: other } });
     const withSecrets = await createHarness({ vars: { SESSION_SECRET: secret, OIDC_CLIENT_SECRET: secret } });
-    const a = await (await plain.fetch("/auth/health")).text();
-    const b = await (await withSecrets.fetch("/auth/health")).text();
+    const a = await (await plain.fetch("/auth/health", HEALTH_DETAIL)).text();
+    const b = await (await withSecrets.fetch("/auth/health", HEALTH_DETAIL)).text();
     expect(b).not.toContain(secret);
+    expect(b).not.toContain(TEST_HEALTH_TOKEN);
     expect(JSON.parse(b).config.fingerprint).toBe(JSON.parse(a).config.fingerprint);
   });
 
@@ -140,8 +142,11 @@ describe("GET /auth/health", () => {
     const fingerprints = await Promise.all(
       [one, two, three].map(
         async (h) =>
-          ((await (await h.fetch("/auth/health")).json()) as { config: { fingerprint: string } }).config
-            .fingerprint,
+          (
+            (await (await h.fetch("/auth/health", HEALTH_DETAIL)).json()) as {
+              config: { fingerprint: string };
+            }
+          ).config.fingerprint,
       ),
     );
     expect(new Set(fingerprints).size).toBe(3);

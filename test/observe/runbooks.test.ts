@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { checkIdTokenClaims } from "../../src/jwt/claims.ts";
 import { revocationKey } from "../../src/revocation/revocation-document.ts";
 import { CLIENT_ID, ISSUER, makeSigningKey, signToken, validClaims } from "../support/fake-issuer.ts";
-import { createHarness, type Harness } from "../support/harness.ts";
+import { createHarness, type Harness, HEALTH_DETAIL } from "../support/harness.ts";
 
 interface HealthBody {
   status: string;
@@ -23,7 +23,7 @@ interface HealthBody {
 }
 
 async function health(h: Harness): Promise<{ status: number; body: HealthBody }> {
-  const res = await h.fetch("/auth/health");
+  const res = await h.fetch("/auth/health", HEALTH_DETAIL);
   return { status: res.status, body: (await res.json()) as HealthBody };
 }
 

@@ -2,7 +2,7 @@ import { env as workerEnv } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type RevocationEntry, revocationKey } from "../../src/revocation/revocation-document.ts";
 import { ISSUER, makeSigningKey, signToken, validClaims } from "../support/fake-issuer.ts";
-import { createHarness, type Harness } from "../support/harness.ts";
+import { createHarness, type Harness, HEALTH_DETAIL } from "../support/harness.ts";
 
 const KEY = revocationKey(ISSUER);
 
@@ -188,7 +188,7 @@ describe("emergency revocation", () => {
   it("shows the revocation document's state in the health document", async () => {
     const h = await createHarness();
     await revoke(h, { type: "sub", value: "user-123" }, { type: "kid", value: "old" });
-    const body = (await (await h.fetch("/auth/health")).json()) as { revocations: unknown };
+    const body = (await (await h.fetch("/auth/health", HEALTH_DETAIL)).json()) as { revocations: unknown };
     expect(body.revocations).toEqual({
       loaded: true,
       entries: 2,

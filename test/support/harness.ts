@@ -15,12 +15,18 @@ export const ORIGIN = "https://origin.test";
 export const SITE = "https://site.test";
 /** A session secret for tests only (random enough to pass the strength check). */
 export const TEST_SESSION_SECRET = "test-only-session-secret-6f1d9c2ab7e04f38";
+/** HEALTH_TOKEN for tests only: sent as a bearer token, it shows `/auth/health` in detail. */
+export const TEST_HEALTH_TOKEN = "test-only-health-token-0c5e7a91d3b24f68";
+/** The request options that ask `/auth/health` for the whole document. */
+export const HEALTH_DETAIL: RequestInit = { headers: { authorization: `Bearer ${TEST_HEALTH_TOKEN}` } };
 
 export interface OriginCall {
   readonly method: string;
   readonly url: string;
   readonly headers: Headers;
   readonly body: string;
+  /** The request's `cache` mode (`no-store` keeps it out of Cloudflare's cache); undefined when unset. */
+  readonly cache: string | undefined;
 }
 
 /** The frozen clock; share one between harnesses to run several isolates on one timeline. */
@@ -78,6 +84,7 @@ export async function createHarness(options: HarnessOptions = {}) {
           url: request.url,
           headers: request.headers,
           body: await request.text(),
+          cache: request.cache,
         });
         origin.beforeAnswer?.();
         if (origin.respond) return origin.respond();
@@ -96,6 +103,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     ORIGIN_URL: ORIGIN,
     AUTH_ROUTES: [{ pattern: "/public/*", access: "public" }, { pattern: "*" }],
     SESSION_SECRET: TEST_SESSION_SECRET,
+    HEALTH_TOKEN: TEST_HEALTH_TOKEN,
     ...options.vars,
   };
   // KV outlives a test within a file: start every harness without revocations.
