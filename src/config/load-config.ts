@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { DEFAULTS, SUPPORTED_ALGORITHMS } from "./defaults.ts";
@@ -26,6 +27,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   const envInput = env.IDENTITY_HEADERS === undefined ? env : { ...env, IDENTITY_HEADERS: identityHeaders };
   const parsedEnv = v.safeParse(envSchema, envInput, { abortEarly: false });
   if (!parsedEnv.success) problems.push(...parsedEnv.issues.map((issue) => toProblem(issue)));
+  const assertion = readAssertionSettings(env, identityHeaders, problems);
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
   const authParamsInput = readTable(env.OIDC_AUTH_PARAMS, "OIDC_AUTH_PARAMS", problems);
@@ -121,6 +123,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     login,
     session,
     loginEnabled: session.secret !== undefined,
+    ...(assertion === undefined ? {} : { assertion }),
   });
 }
 
@@ -255,6 +258,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
           },
         }),
     requireClaims: rule.require_claims ?? {},
+    ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
 }
 
