@@ -34,7 +34,7 @@ async function main(): Promise<number> {
       `Nothing was stored. Store a new key without writing it anywhere else: ${store}`,
       "(or run `npx wrangler secret put ASSERTION_SIGNING_KEY` and paste the line above at its prompt).",
     );
-  lines.push("To rotate, first copy the current key to ASSERTION_SIGNING_KEY_PREVIOUS (docs/assertion.md).");
+  lines.push("To rotate, first publish the current public key as ASSERTION_SIGNING_KEY_PREVIOUS (docs/assertion.md#rotating-the-key).");
   process.stderr.write(`${lines.join("\n")}\n`);
   return 0;
 }

@@ -1,7 +1,13 @@
 import { DEFAULTS } from "../config/defaults.ts";
 import type { ConfigProblem } from "../config/load-config.ts";
 import { canonicalHeaderName } from "../forward/header-name.ts";
-import { type AssertionSigningJwk, parseAssertionSigningKey } from "./signing-key.ts";
+import type { Result } from "../result.ts";
+import {
+  type AssertionPublishedKey,
+  type AssertionSigningJwk,
+  parseAssertionPublishedKey,
+  parseAssertionSigningKey,
+} from "./signing-key.ts";
 
 /** The request header that carries the assertion to the origin; always stripped from client requests. */
 export const ASSERTION_HEADER = "X-Auth-Assertion";
@@ -10,8 +16,11 @@ export const ASSERTION_HEADER = "X-Auth-Assertion";
 export interface AssertionSettings {
   /** Signs every assertion. */
   readonly current: AssertionSigningJwk;
-  /** Still published in `/auth/jwks.json` (so origins verify during a rotation), never used to sign. */
-  readonly previous?: AssertionSigningJwk;
+  /**
+   * Still published in `/auth/jwks.json` (so origins verify during a rotation), never used to sign:
+   * its public part is enough.
+   */
+  readonly previous?: AssertionPublishedKey;
   readonly lifetimeSeconds: number;
   readonly maxGroups: number;
   readonly maxGroupsBytes: number;
@@ -39,11 +48,11 @@ export function readAssertionSettings(
       });
     return undefined;
   }
-  const current = readKey(currentValue, "ASSERTION_SIGNING_KEY", problems);
+  const current = readKey(parseAssertionSigningKey(currentValue), "ASSERTION_SIGNING_KEY", problems);
   const previous =
     previousValue === undefined
       ? undefined
-      : readKey(previousValue, "ASSERTION_SIGNING_KEY_PREVIOUS", problems);
+      : readKey(parseAssertionPublishedKey(previousValue), "ASSERTION_SIGNING_KEY_PREVIOUS", problems);
   for (const problem of headerNameClashes(env, identityHeaders)) problems.push(problem);
   if (current === undefined || (previousValue !== undefined && previous === undefined)) return undefined;
   return {
@@ -56,8 +65,7 @@ export function readAssertionSettings(
   };
 }
 
-function readKey(value: unknown, path: string, problems: ConfigProblem[]): AssertionSigningJwk | undefined {
-  const parsed = parseAssertionSigningKey(value);
+function readKey<K>(parsed: Result<K, string>, path: string, problems: ConfigProblem[]): K | undefined {
   if (parsed.ok) return parsed.value;
   problems.push({ path, message: parsed.failure });
   return undefined;

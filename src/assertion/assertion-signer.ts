@@ -3,7 +3,12 @@ import { fail, ok, type Result } from "../result.ts";
 import type { AssertionSettings } from "./assertion-config.ts";
 import type { AssertionClaimSet } from "./claims.ts";
 import { AssertionReuseCache, type ReuseCacheLimits } from "./reuse-cache.ts";
-import type { AssertionAlgorithm, AssertionSigningJwk, PublicKeyMembers } from "./signing-key.ts";
+import type {
+  AssertionAlgorithm,
+  AssertionPublishedKey,
+  AssertionSigningJwk,
+  PublicKeyMembers,
+} from "./signing-key.ts";
 import { jwkThumbprint } from "./thumbprint.ts";
 
 /** The JOSE `typ` of an assertion (RFC 8725 §3.11: explicit typing), so no other JWT passes for one. */
@@ -128,7 +133,7 @@ export class AssertionSigner {
   }
 }
 
-async function publish(key: AssertionSigningJwk): Promise<PublishedJwk> {
+async function publish(key: AssertionPublishedKey): Promise<PublishedJwk> {
   return { ...key.publicMembers, kid: await jwkThumbprint(key.publicMembers), alg: key.alg, use: "sig" };
 }
 

@@ -221,7 +221,10 @@ describe("the published keys (/auth/jwks.json)", () => {
   it("publishes the previous key after the current one while only the current one signs (rotation)", async () => {
     const previous = await makeAssertionKey("ES256");
     const current = await makeAssertionKey("EdDSA");
-    const h = await assertingHarness(current, { ASSERTION_SIGNING_KEY_PREVIOUS: previous.secret });
+    // Step one of a rotation: the current key as /auth/jwks.json shows it becomes the previous one.
+    const before = await assertingHarness(previous);
+    const [shown] = (await publishedKeys(before)).keys;
+    const h = await assertingHarness(current, { ASSERTION_SIGNING_KEY_PREVIOUS: JSON.stringify(shown) });
     const { keys } = await publishedKeys(h);
     expect(keys.map((k) => [k.kid, k.alg, k.d])).toEqual([
       [current.kid, "EdDSA", undefined],

@@ -114,12 +114,31 @@ describe("reading ASSERTION_SIGNING_KEY", () => {
       problems({
         OIDC_CLIENT_ID: "",
         ASSERTION_SIGNING_KEY: key.secret,
-        ASSERTION_SIGNING_KEY_PREVIOUS: JSON.stringify(key.publicJwk),
+        ASSERTION_SIGNING_KEY_PREVIOUS: JSON.stringify({ kty: "RSA", n: "AQAB", e: "AQAB" }),
       }),
     ).toEqual([
       "OIDC_CLIENT_ID: must not be empty",
-      expect.stringMatching(/^ASSERTION_SIGNING_KEY_PREVIOUS: must be a private JWK .* got a public key/),
+      expect.stringMatching(
+        /^ASSERTION_SIGNING_KEY_PREVIOUS: must be a JWK \(EC P-256 or OKP Ed25519\), public or private; got an RSA key/,
+      ),
     ]);
+  });
+
+  it("takes the previous key as a public JWK (as /auth/jwks.json shows it) and drops a private part", async () => {
+    const current = await makeAssertionKey("ES256");
+    const previous = await makeAssertionKey("EdDSA");
+    const published = { ...previous.publicJwk, kid: previous.kid, alg: "EdDSA", use: "sig" };
+    for (const value of [JSON.stringify(published), previous.secret]) {
+      const loaded = loadConfig({
+        ...base,
+        ASSERTION_SIGNING_KEY: current.secret,
+        ASSERTION_SIGNING_KEY_PREVIOUS: value,
+      });
+      expect(loaded.ok && loaded.value.assertion?.previous).toEqual({
+        alg: "EdDSA",
+        publicMembers: { kty: "OKP", crv: "Ed25519", x: previous.publicJwk.x },
+      });
+    }
   });
 
   it("refuses a previous key without a current one, and an empty secret", async () => {
