@@ -10,5 +10,7 @@ export default defineConfig({
   ],
   test: {
     include: ["test/**/*.test.ts"],
+    // Property tests run thousands of cases: 5 s (the default) is too tight on a loaded 2-core machine.
+    testTimeout: 20_000,
   },
 });

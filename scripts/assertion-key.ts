@@ -34,7 +34,9 @@ async function main(): Promise<number> {
       `Nothing was stored. Store a new key without writing it anywhere else: ${store}`,
       "(or run `npx wrangler secret put ASSERTION_SIGNING_KEY` and paste the line above at its prompt).",
     );
-  lines.push("To rotate, first publish the current public key as ASSERTION_SIGNING_KEY_PREVIOUS (docs/assertion.md#rotating-the-key).");
+  lines.push(
+    "To rotate, first publish the current public key as ASSERTION_SIGNING_KEY_PREVIOUS (docs/assertion.md#rotating-the-key).",
+  );
   process.stderr.write(`${lines.join("\n")}\n`);
   return 0;
 }

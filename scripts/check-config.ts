@@ -1,38 +1,44 @@
 /**
- * `npm run check-config [-- --config wrangler.toml] [--env NAME]`: validates edge-auth's configuration
- * as wrangler will deploy it (vars of the chosen environment, plus .dev.vars when --dev is given) and
- * prints every problem with its path. Exits 1 when there is any.
+ * `npm run check-config [-- --config wrangler.toml] [--env NAME] [--secret NAME]... [--strict]`:
+ * judges edge-auth's configuration as wrangler would deploy it — with the same validator the worker
+ * runs at start, plus the checks only the wrangler config allows (static assets that bypass the
+ * worker, secrets in [vars], a loopback issuer) — and prints every error and warning at once.
+ * Exit status: 0 without errors, 1 with errors (or warnings under --strict, or a config wrangler cannot
+ * read), 2 for a usage error (an unknown option, a missing --config file, an undefined --env).
  */
-import { randomBytes } from "node:crypto";
-import { parseArgs } from "node:util";
-import { unstable_readConfig } from "wrangler";
-import { formatProblem, loadConfig } from "../src/config/load-config.ts";
+import { checkDeployment } from "../src/config/check-deployment.ts";
+import { readArgs, USAGE } from "./check-config/args.ts";
+import { reportLines } from "./check-config/print-report.ts";
+import { readDeployment } from "./check-config/read-wrangler.ts";
+import { secretValues } from "./check-config/secret-values.ts";
 
-const { values } = parseArgs({
-  options: {
-    config: { type: "string", default: "wrangler.toml" },
-    env: { type: "string" },
-    secret: { type: "string", multiple: true, default: [] },
-  },
-});
+const EXIT_INVALID = 1;
+const EXIT_USAGE = 2;
 
-const config = unstable_readConfig(
-  { config: values.config, ...(values.env ? { env: values.env } : {}) },
-  { hideWarnings: true },
-);
-const env: Record<string, unknown> = { ...config.vars };
-// Secrets are not in wrangler.toml; name the ones that will be set (`--secret SESSION_SECRET`) so rules
-// that need them are checked with a stand-in value of the right strength.
-for (const name of values.secret ?? []) env[name] = randomBytes(32).toString("base64url");
-
-const result = loadConfig(env);
-const where = `${values.config}${values.env ? ` (env ${values.env})` : ""}`;
-if (result.ok) {
-  console.log(
-    `${where}: configuration is valid (${result.value.routes.length} route rules, issuer ${result.value.issuer})`,
-  );
-} else {
-  console.error(`${where}: ${result.failure.length} problem${result.failure.length === 1 ? "" : "s"}`);
-  for (const problem of result.failure) console.error(`  ${formatProblem(problem)}`);
-  process.exitCode = 1;
+function main(args: readonly string[]): number {
+  const parsed = readArgs(args);
+  if (parsed.kind === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (parsed.kind === "usage-error") return usageError(parsed.message);
+  const { configPath, environment, secrets: secretNames, strict } = parsed.options;
+  const secrets = secretValues(secretNames, configPath, environment);
+  const read = readDeployment(configPath, environment, secrets);
+  if (!read.ok) {
+    if (read.cause === "arguments") return usageError(read.message);
+    console.error(`check-config: ${read.message}`);
+    return EXIT_INVALID;
+  }
+  const report = checkDeployment(read.deployment, { strict });
+  const where = `${configPath}${environment === undefined ? "" : ` (env ${environment})`}`;
+  for (const line of reportLines(where, report, secrets)) console.log(line);
+  return report.errors.length > 0 ? EXIT_INVALID : 0;
 }
+
+function usageError(message: string): number {
+  console.error(`check-config: ${message}\n\n${USAGE}`);
+  return EXIT_USAGE;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -5,15 +5,14 @@ import { gateRequest } from "./gate.ts";
 import { respondWithHealth } from "./health/health-document.ts";
 import { isLoopbackHost } from "./http/secure-url.ts";
 import type { IsolateState } from "./isolate-state.ts";
-import { recordDecision } from "./observe/record-decision.ts";
+import { recordDecision } from "./observe/decision-log.ts";
 import { requestIdOf } from "./observe/request-id.ts";
 import { completeLogin } from "./oidc/callback.ts";
 import { startLogin } from "./oidc/login.ts";
 import { logout, showLogoutConfirmation } from "./oidc/logout.ts";
 import { signedOutPage, signInNotEnabledPage } from "./pages/pages.ts";
 import type { Runtime } from "./platform.ts";
-import { redirect } from "./respond/failure-response.ts";
-import { NO_STORE } from "./respond/no-store.ts";
+import { redirect, respondToFailure } from "./respond/failure-response.ts";
 import { whoami } from "./whoami.ts";
 
 /** What each request carries into the routes: the raw bindings, the runtime seam and the isolate state. */
@@ -86,25 +85,24 @@ export function needsRouter(pathname: string): boolean {
 
 /** A bug is still a decision: counted and logged (without the error's message), answered generically. */
 export function respondToBug(error: unknown, request: Request, rt: Runtime, state: IsolateState): Response {
+  const response = respondToFailure({ kind: "internal_error", reason: "internal_error" });
   recordDecision(rt, state.config.observe, {
     requestId: requestIdOf(request),
     route: "(error)",
     outcome: "error",
-    status: 500,
+    status: response.status,
     reason: "internal_error",
     detail: error instanceof Error ? error.name : "unknown",
     durationMs: 0,
   });
-  return new Response("edge-auth failed to handle this request.\n", {
-    status: 500,
-    headers: { "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
-  });
+  return response;
 }
 
 function methodNotAllowed(method: string, path: string): Response {
-  const allow = path === AUTH_PATHS.logout ? "GET, POST" : "GET";
-  return new Response(`${method} is not allowed here.\n`, {
-    status: 405,
-    headers: { allow, "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
+  const allowed = path === AUTH_PATHS.logout ? "GET, POST" : "GET";
+  return respondToFailure({
+    kind: "method_not_allowed",
+    reason: "method_not_allowed",
+    methods: { sent: method, allowed },
   });
 }

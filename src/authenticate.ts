@@ -3,16 +3,19 @@ import { readBearer } from "./http/bearer.ts";
 import { type CookieScheme, parseCookies } from "./http/cookies.ts";
 import type { VerifiedIdentity } from "./identity.ts";
 import type { IsolateState } from "./isolate-state.ts";
-import type { KeyTier } from "./jwks/key-cache.ts";
-import { type KeySource, type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
+import type { KeySource } from "./jwks/key-source.ts";
+import type { KeyTier } from "./jwks/vocabulary.ts";
+import { type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
 import type { DecisionFields, DecisionRecorder } from "./observe/decision-recorder.ts";
 import { probeKeyLookup } from "./observe/key-probe.ts";
 import type { Runtime } from "./platform.ts";
 import { fail, ok, type Result } from "./result.ts";
 import {
   findRevocation,
+  isSignedOut,
   revocationSubject,
   revokedFailure,
+  signedOutFailure,
   withoutRevokedKeys,
 } from "./revocation/check-revocation.ts";
 import { authenticateSession, type SessionIdentity } from "./session/authenticate-session.ts";
@@ -28,7 +31,8 @@ export type Authenticated =
     }
   | ({ readonly via: "session" } & SessionIdentity);
 
-export interface AuthFailure {
+/** Why a request was not authenticated, with what the response and the decision log need to know. */
+export interface Refusal {
   readonly failure: VerifyFailure;
   readonly credentialSent: boolean;
   /** The session cookie names no usable session: the response should make the browser forget it. */
@@ -40,7 +44,8 @@ export interface AuthFailure {
 /**
  * The whole authentication of a request, the same for the gate and `/auth/whoami`: the credential is
  * verified with the issuer's keys minus the revoked ones (timed into the decision's probe), then its
- * subject, session and issue time are checked against the operator's revocations. A revoked
+ * subject, session and issue time are checked against the operator's revocations, and a bearer token
+ * against the ID tokens of sessions that signed out (`revoked`, detail `signed_out`). A revoked
  * credential is refused as `revoked` (with the key and tier that verified it), and a session that is
  * revoked is forgotten by the browser.
  */
@@ -50,7 +55,7 @@ export async function authenticateRequest(
   state: IsolateState,
   scheme: CookieScheme,
   decision: Pick<DecisionRecorder, "probe" | "timeVerification">,
-): Promise<Result<Authenticated, AuthFailure>> {
+): Promise<Result<Authenticated, Refusal>> {
   // Revocations come from isolate memory (a KV read only on a cold isolate or a long-idle one).
   const revocations = await state.revocations.current(rt);
   const nowSeconds = rt.now() / 1000;
@@ -64,9 +69,15 @@ export async function authenticateRequest(
 
   const auth = authenticated.value;
   const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
-  if (!revoked) return authenticated;
+  // The ID token of a session that signed out (it may sit in browser history as `id_token_hint`).
+  // Its SHA-256 is worked out only while some token is signed out, once per cached token.
+  const signedOut =
+    auth.via === "bearer" &&
+    revocations.signedOut.size > 0 &&
+    isSignedOut(revocations, await state.verifiedTokens.fingerprintOf(auth.token), nowSeconds);
+  if (!revoked && !signedOut) return authenticated;
   return fail({
-    failure: { ...revokedFailure(revoked), ...keyFields(auth) },
+    failure: { ...(revoked ? revokedFailure(revoked) : signedOutFailure()), ...keyFields(auth) },
     credentialSent: true,
     forgetSessionCookie: auth.via === "session",
     who: auth,
@@ -74,7 +85,7 @@ export async function authenticateRequest(
 }
 
 /** What the decision log says about a refused credential (reason, key, and who, when it verified). */
-export function refusalFields(refusal: AuthFailure, request: Request, issuer: string): DecisionFields {
+export function refusalFields(refusal: Refusal, request: Request, issuer: string): DecisionFields {
   const { failure, who } = refusal;
   return {
     outcome: "refused",
@@ -114,7 +125,7 @@ export async function authenticate(
   state: IsolateState,
   scheme: CookieScheme,
   keys: KeySource = state.keys,
-): Promise<Result<Authenticated, AuthFailure>> {
+): Promise<Result<Authenticated, Refusal>> {
   const credential = readBearer(request.headers);
   if (credential.kind === "malformed")
     return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
@@ -135,6 +146,6 @@ function refuse(
   failure: VerifyFailure,
   credentialSent: boolean,
   forgetSessionCookie = false,
-): { ok: false; failure: AuthFailure } {
+): { ok: false; failure: Refusal } {
   return fail({ failure, credentialSent, forgetSessionCookie });
 }

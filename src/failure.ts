@@ -1,6 +1,8 @@
 /**
- * Every way a request can be refused, as a value. The `reason` goes to the log; the wire only sees
- * what `respondToFailure` makes of the `kind`.
+ * Every way a request can fail, as a value: refused (the caller's credential, identity or sign-in),
+ * or not served because of edge-auth's own state (an unreachable origin, a bug, a broken
+ * configuration). The `reason` goes to the log; the wire only sees what `respondToFailure` makes of
+ * the `kind`.
  */
 export type FailureKind =
   /** No credential, or one that did not verify: 401 for API clients, login redirect for browsers. */
@@ -12,7 +14,19 @@ export type FailureKind =
   /** The keys or the provider cannot be had: 503, never 401 (the caller did nothing wrong). */
   | "unavailable"
   /** A sign-in that cannot be completed (unknown state, provider error…): a 400 page, never a loop. */
-  | "bad_login";
+  | "bad_login"
+  | OwnFailureKind;
+
+/** Failures that do not depend on who asked: answered the same to every client, no context needed. */
+export type OwnFailureKind =
+  /** A method one of edge-auth's own endpoints does not accept: 405 with Allow (RFC 9110 §15.5.6). */
+  | "method_not_allowed"
+  /** The origin could not be reached: 502 (RFC 9110 §15.6.3). */
+  | "bad_gateway"
+  /** A bug: 500 with a generic body. */
+  | "internal_error"
+  /** The configuration does not validate: every request gets a generic 500 page. */
+  | "misconfigured";
 
 export type ClaimName = "iss" | "sub" | "aud" | "azp" | "exp" | "iat" | "nbf" | "nonce" | "auth_time";
 
@@ -32,6 +46,8 @@ export type FailureReason =
   | `claim_invalid:${ClaimName}`
   | `claim_mismatch:${ClaimName}`
   | "forbidden_by_policy"
+  /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
+  | "claim_wrong_type"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
@@ -51,11 +67,25 @@ export type FailureReason =
   | "state_mismatch"
   | "state_expired"
   | "state_reused"
+  /** RFC 9207 §2.4: the provider says it sends `iss` in authorization responses, and this one has none. */
+  | "iss_missing"
+  /** RFC 9207 §2.4: the response's `iss` is not the configured issuer (a mix-up), or is given twice. */
+  | "iss_mismatch"
   | "provider_error"
   | "code_exchange_failed"
   | "token_response_invalid"
   | "id_token_missing"
-  | "login_not_enabled";
+  | "login_not_enabled"
+  // edge-auth's own failures.
+  | "method_not_allowed"
+  /** The request-target `*` (RFC 9112 §3.2.4) with a method other than OPTIONS. */
+  | "asterisk_form"
+  | "origin_unreachable"
+  | "internal_error"
+  | "misconfigured";
+
+/** Every reason code a decision can carry: a failure's, or `no_session` on a sign-out without one. */
+export type ReasonCode = FailureReason | "no_session";
 
 export interface Failure {
   readonly kind: FailureKind;
@@ -64,6 +94,13 @@ export interface Failure {
   readonly detail?: string;
   /** For `unavailable`: how long a client should wait before trying again. */
   readonly retryAfterSeconds?: number;
+  /** For `method_not_allowed`: the method the request used and the endpoint's `Allow` value. */
+  readonly methods?: { readonly sent: string; readonly allowed: string };
+}
+
+/** A failure of edge-auth's own (see OwnFailureKind). */
+export interface OwnFailure extends Failure {
+  readonly kind: OwnFailureKind;
 }
 
 export function unauthenticated(reason: FailureReason, detail?: string): Failure {

@@ -1,13 +1,12 @@
 import { attachAssertion } from "./assertion/attach-assertion.ts";
 import {
   type Authenticated,
-  type AuthFailure,
   authenticateRequest,
   identityFields,
   keyFields,
+  type Refusal,
   refusalFields,
 } from "./authenticate.ts";
-import type { Failure } from "./failure.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
@@ -19,9 +18,9 @@ import { beginDecision } from "./observe/decision-recorder.ts";
 import { loginUrlFor } from "./oidc/login-url.ts";
 import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
-import { admits } from "./policy/admit.ts";
+import { judgeAccess } from "./policy/admit.ts";
 import { matchRoute } from "./policy/match-route.ts";
-import { misconfiguredResponse, respondToFailure } from "./respond/failure-response.ts";
+import { respondToFailure } from "./respond/failure-response.ts";
 
 export type { IsolateState } from "./isolate-state.ts";
 
@@ -62,7 +61,7 @@ export async function gateRequest(
     });
   }
 
-  const refuse = (refusal: AuthFailure, response: Response): Response => {
+  const refuse = (refusal: Refusal, response: Response): Response => {
     decision.decided();
     if (refusal.forgetSessionCookie)
       response.headers.append("set-cookie", expireCookie(scheme.session, scheme.secure));
@@ -87,8 +86,9 @@ export async function gateRequest(
   const { identity } = auth;
   const kidAndTier = keyFields(auth);
 
-  if (!admits(route, identity)) {
-    const forbidden: Failure = { kind: "forbidden", reason: "forbidden_by_policy" };
+  const access = judgeAccess(route, identity, config);
+  if (!access.admitted) {
+    const forbidden = access.failure;
     const page = auth.via === "session" && classifyRequest(request) === "navigation";
     const response = respondToFailure(forbidden, {
       realm: config.realm,
@@ -113,7 +113,7 @@ export async function gateRequest(
   const asserted = await attachAssertion(headers, identity, route, url, rt, state);
   decision.decided();
   if (!asserted.ok)
-    return decision.finish(misconfiguredResponse(), {
+    return decision.finish(respondToFailure({ kind: "misconfigured", reason: "misconfigured" }), {
       outcome: "error",
       reason: "misconfigured",
       detail: "assertion_key_unusable",

@@ -1,12 +1,13 @@
 import { createApp, needsRouter, respondToBug } from "./app.ts";
-import { formatProblem, loadConfig } from "./config/load-config.ts";
+import { checkWorkerEnv } from "./config/check-env.ts";
+import { formatProblem } from "./config/problem.ts";
 import { gateRequest } from "./gate.ts";
 import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
-import { misconfiguredResponse } from "./respond/failure-response.ts";
+import { respondToFailure } from "./respond/failure-response.ts";
 
 type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
 type Compiled =
@@ -15,8 +16,9 @@ type Compiled =
 
 /**
  * Builds the worker's handlers over a platform (the real one in production, a controlled one in tests).
- * The configuration is validated and compiled once per isolate and environment; a broken one answers
- * every request with a generic 500 and logs every problem with its path.
+ * The configuration (vars, secrets and the AUTH_KV binding) is validated and compiled once per isolate
+ * and environment; a broken one answers every request with a generic 500 and logs every problem with
+ * its path. Warnings (a var that looks like edge-auth's but is not read) are logged once.
  */
 export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace } = {}) {
   const platform: Platform = { ...workersPlatform, ...overrides };
@@ -26,7 +28,11 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
   const compile = (env: WorkerEnv): Compiled => {
     const known = compiledByEnv.get(env);
     if (known) return known;
-    const loaded = loadConfig(env);
+    // A KV namespace given by the platform (tests) stands in for the binding.
+    const checked = checkWorkerEnv(overrides.kv ? { ...env, AUTH_KV: overrides.kv } : env);
+    if (checked.warnings.length > 0)
+      platform.log({ event: "config_warnings", warnings: checked.warnings.map(formatProblem) });
+    const loaded = checked.config;
     const compiled: Compiled = loaded.ok
       ? { ok: true, state: createIsolateState(loaded.value) }
       : { ok: false, problems: loaded.failure.map(formatProblem) };
@@ -46,7 +52,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
       const compiled = compile(env);
       if (!compiled.ok) {
         platform.log({ event: "misconfigured", problems: compiled.problems });
-        const response = misconfiguredResponse();
+        const response = respondToFailure({ kind: "misconfigured", reason: "misconfigured" });
         metricsSinkFor(env.AUTH_METRICS, platform.log).decision({
           requestId: requestIdOf(request),
           route: "(none)",

@@ -1,5 +1,5 @@
 import { DEFAULTS } from "../config/defaults.ts";
-import type { ConfigProblem } from "../config/load-config.ts";
+import type { ConfigProblem } from "../config/problem.ts";
 import { canonicalHeaderName } from "../forward/header-name.ts";
 import type { Result } from "../result.ts";
 import {

@@ -78,7 +78,15 @@ export interface LoginSettings {
   readonly maxAgeSeconds?: number;
   readonly transactionTtlSeconds: number;
   readonly maxPendingLogins: number;
+  /**
+   * What identifies the session at the provider's end_session_endpoint besides `client_id` and
+   * `post_logout_redirect_uri`: nothing more (`client_id`), or the ID token (`id_token_hint`), which
+   * then sits in the browser's history and the provider's logs.
+   */
+  readonly logoutHint: LogoutHint;
 }
+
+export type LogoutHint = "client_id" | "id_token_hint";
 
 /** Server-side sessions for signed-in browsers. */
 export interface SessionSettings {
@@ -112,6 +120,8 @@ export interface GateConfig {
   /** Client-sent `X-Forwarded-*` are always removed; `set`: edge-auth writes its own (forwarded-headers.ts). */
   readonly forwardedHeaders: ForwardedHeadersMode;
   readonly groupsClaim: string;
+  /** Email rules need `email_verified: true`; false: a missing `email_verified` counts as verified. */
+  readonly emailVerifiedRequired: boolean;
   readonly realm: string;
   readonly keyCache: KeyCacheSettings;
   /** The deadline of every KV call a request waits for (DEFAULTS.kvTimeoutMs; the key cache's too). */

@@ -27,6 +27,8 @@ export const DEFAULTS = {
     issuer: "X-Auth-Issuer",
   },
   groupsClaim: "groups",
+  /** Email rules admit only `email_verified: true`; a missing claim is not verified. */
+  emailVerifiedRequired: true,
   realm: "edge-auth",
   jwksMinMaxAgeSeconds: 5 * 60,
   jwksMaxMaxAgeSeconds: 24 * 60 * 60,
@@ -57,8 +59,12 @@ export const DEFAULTS = {
   revocationCacheSeconds: 10,
   /** A revocation document older than this is never used without waiting for KV first. */
   revocationMaxStaleSeconds: 60,
+  /** Signed-out ID tokens listed per revocation refresh: at most this many KV list pages (1,000 keys each). */
+  signedOutListMaxPages: 20,
   scopes: ["openid", "email", "profile"],
   tokenAuthMethodWithSecret: "client_secret_basic",
+  /** RP-Initiated Logout 1.0 §2: `client_id` keeps the ID token out of browser history and provider logs. */
+  logoutHint: "client_id",
   /** A login attempt (state, nonce, PKCE verifier) lives this long at most. */
   loginTransactionTtlSeconds: 10 * 60,
   /** Sign-ins in progress per browser (tabs); older attempts are dropped beyond this. */

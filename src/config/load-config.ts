@@ -2,19 +2,20 @@ import * as v from "valibot";
 import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
-import { DEFAULTS, SUPPORTED_ALGORITHMS } from "./defaults.ts";
+import { crossFieldProblems } from "./cross-checks.ts";
+import { DEFAULTS } from "./defaults.ts";
+import type { ConfigProblem } from "./problem.ts";
 import { compilePattern } from "./route-pattern.ts";
-import { authParamsSchema, envSchema, type RawEnv, type RouteRuleInput, routesSchema } from "./schema.ts";
+import {
+  authParamsSchema,
+  envSchema,
+  type RawEnv,
+  type RouteRuleInput,
+  routeRuleSchema,
+  routesSchema,
+} from "./schema.ts";
 
-/** One problem with the configuration: where it is and what to do about it. */
-export interface ConfigProblem {
-  readonly path: string;
-  readonly message: string;
-}
-
-export function formatProblem(problem: ConfigProblem): string {
-  return `${problem.path}: ${problem.message}`;
-}
+export { type ConfigProblem, formatProblem } from "./problem.ts";
 
 /**
  * Validates the worker's environment and compiles it. Every problem is reported, each with its path
@@ -25,8 +26,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   // Tables may come as JSON text (`--var`, `.dev.vars`); one that is not JSON is reported here.
   const identityHeaders = readTable(env.IDENTITY_HEADERS, "IDENTITY_HEADERS", problems);
   const envInput = env.IDENTITY_HEADERS === undefined ? env : { ...env, IDENTITY_HEADERS: identityHeaders };
-  const parsedEnv = v.safeParse(envSchema, envInput, { abortEarly: false });
-  if (!parsedEnv.success) problems.push(...parsedEnv.issues.map((issue) => toProblem(issue)));
+  const fields = parseFields(envInput, problems);
   const assertion = readAssertionSettings(env, identityHeaders, problems);
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
@@ -44,26 +44,15 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     problems.push(...parsedRoutes.issues.map((issue) => toProblem(issue, "AUTH_ROUTES")));
   }
 
-  if (!parsedEnv.success || !parsedRoutes?.success || (parsedAuthParams && !parsedAuthParams.success))
-    return fail(problems);
-  const raw = parsedEnv.output;
-
-  const allowedAlgorithms = raw.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
-  for (const alg of allowedAlgorithms) {
-    if (!SUPPORTED_ALGORITHMS.has(alg)) {
-      problems.push({
-        path: "OIDC_ALLOWED_ALGS",
-        message: `${JSON.stringify(alg)} is not allowed; choose from ${[...SUPPORTED_ALGORITHMS].join(", ")} (never "none" or HMAC)`,
-      });
-    }
-  }
-  if (allowedAlgorithms.length === 0)
-    problems.push({ path: "OIDC_ALLOWED_ALGS", message: "must name at least one algorithm" });
-  if (raw.OIDC_TOKEN_AUTH_METHOD !== undefined && raw.OIDC_CLIENT_SECRET === undefined)
-    problems.push({
-      path: "OIDC_TOKEN_AUTH_METHOD",
-      message: `requires OIDC_CLIENT_SECRET (${raw.OIDC_TOKEN_AUTH_METHOD} sends the client secret); set the secret, or remove it for a public client`,
-    });
+  // The checks across fields run on whatever parsed, so one run reports every problem.
+  const validRoutes = parsedRoutes?.success
+    ? parsedRoutes.output.map(compileRoute)
+    : validRulesOf(routesInput);
+  const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
+  problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
+  if (problems.length > 0 || !parsedRoutes?.success) return fail(problems);
+  // Every field parsed: together they are the schema's output.
+  const raw = fields as RawEnv;
 
   const keyCache = {
     minMaxAgeSeconds: raw.JWKS_MIN_MAX_AGE_SECONDS ?? DEFAULTS.jwksMinMaxAgeSeconds,
@@ -77,17 +66,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     refreshAheadSeconds: raw.JWKS_REFRESH_AHEAD_SECONDS ?? DEFAULTS.jwksRefreshAheadSeconds,
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
-  if (keyCache.minMaxAgeSeconds > keyCache.maxMaxAgeSeconds) {
-    problems.push({
-      path: "JWKS_MIN_MAX_AGE_SECONDS",
-      message: `must not exceed JWKS_MAX_MAX_AGE_SECONDS (${keyCache.minMaxAgeSeconds} > ${keyCache.maxMaxAgeSeconds})`,
-    });
-  }
-  const routes = parsedRoutes.output.map(compileRoute);
+  const routes = validRoutes;
   const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
-  const session = sessionSettings(raw, routes, problems);
-  const login = loginSettings(raw, parsedAuthParams?.output ?? {});
-  if (problems.length > 0) return fail(problems);
+  const session = sessionSettings(raw);
+  const login = loginSettings(raw, parsedAuthParams?.success ? parsedAuthParams.output : {});
 
   const issuer = raw.OIDC_ISSUER;
   return ok({
@@ -106,6 +88,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
     forwardedHeaders: raw.FORWARDED_HEADERS ?? DEFAULTS.forwardedHeaders,
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
+    emailVerifiedRequired: raw.EMAIL_VERIFIED_REQUIRED ?? DEFAULTS.emailVerifiedRequired,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
@@ -144,42 +127,17 @@ function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string |
     ...(maxAge === undefined ? {} : { maxAgeSeconds: Number(maxAge) }),
     transactionTtlSeconds: DEFAULTS.loginTransactionTtlSeconds,
     maxPendingLogins: DEFAULTS.maxPendingLogins,
+    logoutHint: raw.OIDC_LOGOUT_HINT ?? DEFAULTS.logoutHint,
   };
 }
 
-function sessionSettings(
-  raw: RawEnv,
-  routes: readonly RoutePolicy[],
-  problems: ConfigProblem[],
-): SessionSettings {
+function sessionSettings(raw: RawEnv): SessionSettings {
   const absoluteTtlSeconds = raw.SESSION_ABSOLUTE_TTL_SECONDS ?? DEFAULTS.sessionAbsoluteTtlSeconds;
   const idleTtlSeconds = Math.min(
     raw.SESSION_IDLE_TTL_SECONDS ?? DEFAULTS.sessionIdleTtlSeconds,
     absoluteTtlSeconds,
   );
-  if (raw.SESSION_IDLE_TTL_SECONDS !== undefined && raw.SESSION_IDLE_TTL_SECONDS > absoluteTtlSeconds) {
-    problems.push({
-      path: "SESSION_IDLE_TTL_SECONDS",
-      message: `must not exceed SESSION_ABSOLUTE_TTL_SECONDS (${raw.SESSION_IDLE_TTL_SECONDS} > ${absoluteTtlSeconds})`,
-    });
-  }
   const secret = raw.SESSION_SECRET;
-  const needsLogin = routeSendingToLogin(routes);
-  if (secret === undefined || secret.length === 0) {
-    if (needsLogin !== undefined) {
-      problems.push({
-        path: "SESSION_SECRET",
-        message: `is required because ${needsLogin} sends browsers to sign in (unauthenticated = "login"); set a random value of at least ${DEFAULTS.sessionSecretMinBytes} bytes (e.g. \`openssl rand -base64 32 | npx wrangler secret put SESSION_SECRET\`), or set unauthenticated = "auto" or "401" on those routes`,
-      });
-    }
-  } else {
-    const weakness = secretWeakness(secret);
-    if (weakness)
-      problems.push({
-        path: "SESSION_SECRET",
-        message: `is too weak (${weakness}); use a random value of at least ${DEFAULTS.sessionSecretMinBytes} bytes, e.g. \`openssl rand -base64 32\``,
-      });
-  }
   return {
     ...(secret === undefined || secret.length === 0 ? {} : { secret }),
     absoluteTtlSeconds,
@@ -188,25 +146,6 @@ function sessionSettings(
     memoryCacheSeconds: DEFAULTS.sessionMemoryCacheSeconds,
     cookieName: raw.SESSION_COOKIE_NAME ?? DEFAULTS.sessionCookieName,
   };
-}
-
-/** Names the first rule that can answer an unauthenticated browser with the login redirect, if any. */
-/**
- * The first rule that sends browsers to sign in whatever happens (`unauthenticated = "login"`). Rules
- * on "auto" only do so when sign-in is configured; without SESSION_SECRET they answer 401.
- */
-function routeSendingToLogin(routes: readonly RoutePolicy[]): string | undefined {
-  const found = routes.find((route) => route.access !== "public" && route.unauthenticated === "login");
-  return found ? `AUTH_ROUTES[${found.index}] (${JSON.stringify(found.pattern)})` : undefined;
-}
-
-function secretWeakness(secret: string): string | undefined {
-  const bytes = new TextEncoder().encode(secret).length;
-  if (bytes < DEFAULTS.sessionSecretMinBytes)
-    return `${bytes} bytes, under ${DEFAULTS.sessionSecretMinBytes}`;
-  const distinct = new Set(secret).size;
-  if (distinct < DEFAULTS.sessionSecretMinDistinctChars) return `only ${distinct} distinct characters`;
-  return undefined;
 }
 
 /** A table var: a TOML table, or JSON text (from `--var` or `.dev.vars`). */
@@ -238,6 +177,38 @@ function readRoutes(value: unknown, problems: ConfigProblem[]): unknown {
     });
     return undefined;
   }
+}
+
+/**
+ * Parses each var on its own, so that a bad one leaves the others usable for the checks across
+ * fields. Problems come in the schema's order, with the var's name as their root.
+ */
+function parseFields(input: Readonly<Record<string, unknown>>, problems: ConfigProblem[]): Partial<RawEnv> {
+  const fields: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(envSchema.entries)) {
+    const parsed = v.safeParse(schema, input[name], { abortEarly: false });
+    if (parsed.success) {
+      if (parsed.output !== undefined) fields[name] = parsed.output;
+    } else problems.push(...parsed.issues.map((issue) => toProblem(issue, name)));
+  }
+  return fields as Partial<RawEnv>;
+}
+
+/**
+ * The route rules of AUTH_ROUTES (a TOML array or JSON text) that are valid on their own, compiled
+ * with their index in the list; the deploy checks reason about them even when other rules are broken.
+ */
+export function validRouteRules(value: unknown): RoutePolicy[] {
+  return validRulesOf(readRoutes(value, []));
+}
+
+/** The rules that are valid on their own (with their index in the list), when others are not. */
+function validRulesOf(input: unknown): RoutePolicy[] {
+  if (!Array.isArray(input)) return [];
+  return input.flatMap((rule: unknown, index) => {
+    const parsed = v.safeParse(routeRuleSchema, rule);
+    return parsed.success ? [compileRoute(parsed.output, index)] : [];
+  });
 }
 
 function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {

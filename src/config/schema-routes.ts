@@ -4,6 +4,25 @@ import { nonEmptyString } from "./schema-values.ts";
 
 const claimValue = v.union([v.string(), v.number(), v.boolean()], "must be a string, number or boolean");
 
+/** Names a table parser drops silently (prototype pollution guard): a rule on them would vanish. */
+const UNCHECKABLE_CLAIM_NAMES: ReadonlySet<string> = new Set(["__proto__", "prototype", "constructor"]);
+
+const requireClaimsSchema = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (input) => typeof input === "object" && input !== null && !Array.isArray(input),
+    "must be a table of claim = value",
+  ),
+  v.check(
+    (table) => !Object.keys(table).some((name) => UNCHECKABLE_CLAIM_NAMES.has(name)),
+    (issue) =>
+      `cannot check a claim named ${Object.keys(issue.input as object)
+        .filter((name) => UNCHECKABLE_CLAIM_NAMES.has(name))
+        .map((name) => JSON.stringify(name))
+        .join(", ")}; remove it`,
+  ),
+  v.record(nonEmptyString, claimValue, "must be a table of claim = value"),
+);
+
 export const routeRuleSchema = v.strictObject(
   {
     pattern: v.pipe(
@@ -32,7 +51,7 @@ export const routeRuleSchema = v.strictObject(
           `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
       ),
     ),
-    require_claims: v.optional(v.record(nonEmptyString, claimValue, "must be a table of claim = value")),
+    require_claims: v.optional(requireClaimsSchema),
     assertion_audience: v.optional(
       v.pipe(
         nonEmptyString,

@@ -1,6 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import type { Runtime } from "../platform.ts";
-import { NO_STORE } from "../respond/no-store.ts";
+import { respondToFailure } from "../respond/failure-response.ts";
 
 /** Where a request that passed the gate goes: `ORIGIN_URL`, else the `ASSETS` binding, else the zone. */
 export type OriginTarget =
@@ -48,10 +48,7 @@ export async function forwardToOrigin(
     return { ok: true, response: await sendToOrigin(request, requestUrl, headers, target, rt, options) };
   } catch (error) {
     const problem = error instanceof Error ? error.name : "unknown";
-    const response = new Response("The site behind edge-auth could not be reached.\n", {
-      status: 502,
-      headers: { "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
-    });
+    const response = respondToFailure({ kind: "bad_gateway", reason: "origin_unreachable" });
     return { ok: false, response, problem };
   }
 }

@@ -1,4 +1,4 @@
-import { readKvText } from "../jwks/kv-store.ts";
+import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 
 /** The key the health check reads. It is never written: a missing key is a successful read. */

@@ -1,5 +1,5 @@
 import type { ObserveSettings } from "../config/config.ts";
-import { recordDecision } from "../observe/record-decision.ts";
+import { recordDecision } from "../observe/decision-log.ts";
 import { requestIdOf } from "../observe/request-id.ts";
 import type { Runtime } from "../platform.ts";
 import { NO_STORE } from "../respond/no-store.ts";

@@ -1,20 +1,87 @@
-import { type Failure, unavailable } from "../failure.ts";
+import { type Failure, type FailureReason, unavailable } from "../failure.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { type DocumentSnapshot, snapshotDocument } from "./document-snapshot.ts";
-import type {
-  DocumentPolicy,
-  DocumentSource,
-  Entry,
-  RefreshOutcome,
-  RefreshPlan,
-  Served,
-  Tier,
-} from "./document-types.ts";
 import { FetchAttempts, unavailableFor } from "./fetch-attempts.ts";
-import { clampMaxAgeSeconds, type Dated, type Freshness, judgeFreshness } from "./freshness.ts";
+import {
+  clampMaxAgeSeconds,
+  type Dated,
+  type Freshness,
+  judgeFreshness,
+  type MaxAgeBounds,
+} from "./freshness.ts";
 import { InFlightRefresh } from "./in-flight.ts";
-import { documentKey, readDocumentRecord, writeDocumentRecord } from "./kv-store.ts";
+import type { DroppedKey } from "./key-set.ts";
+import { type DocumentKind, documentKey, readDocumentRecord, writeDocumentRecord } from "./kv-store.ts";
+import type { KeyTier, ProviderFetchOutcome } from "./vocabulary.ts";
+
+/** A judged document in isolate memory, with where it came from and when it was fetched. */
+export interface Entry<T> extends Dated {
+  readonly value: T;
+  readonly source: "kv" | "provider";
+  /** Which refresh of this isolate installed it; with fetchedAt it decides which of two is newer. */
+  readonly generation: number;
+}
+
+/** A document fetched from the provider and judged good. */
+export interface Fetched<T> {
+  readonly value: T;
+  /** The judged JSON as KV keeps it (for a JWKS, only the keys that passed hygiene). */
+  readonly stored: unknown;
+  /** The response's Cache-Control max-age, before clamping. */
+  readonly declaredMaxAgeSeconds: number | undefined;
+  /** For a JWKS: the keys that were dropped and why. */
+  readonly dropped: readonly DroppedKey[];
+}
+
+/** Why a fetch did not yield a usable document (for the log; the wire says 503). */
+export interface FetchProblem {
+  readonly reason: Extract<FailureReason, "discovery_unavailable" | "jwks_unavailable">;
+  readonly detail: string;
+  /** The transport failure class, or `invalid` when the answer arrived but was refused. */
+  readonly outcome: Exclude<ProviderFetchOutcome, "ok">;
+  /** The provider's HTTP status, when it answered. */
+  readonly status?: number;
+  /** For a JWKS in which no key survived: what was dropped and why. */
+  readonly dropped?: readonly DroppedKey[];
+}
+
+/** How to get one kind of document from the provider, and how to trust it again when it comes from KV. */
+export interface DocumentSource<T> {
+  readonly kind: DocumentKind;
+  fetch(rt: Runtime): Promise<Result<Fetched<T>, FetchProblem>>;
+  revive(stored: unknown): Promise<T | undefined>;
+}
+
+export interface DocumentPolicy extends MaxAgeBounds {
+  readonly issuer: string;
+  readonly maxStaleSeconds: number;
+  readonly failureBackoffSeconds: number;
+  readonly kvTimeoutMs: number;
+  /** The longest a refresh may take; past it, waiters give up and a new refresh may start. */
+  readonly refreshDeadlineMs: number;
+}
+
+export type Trigger = "cold" | "expired" | "stale" | "unknown_kid" | "cron";
+
+/** What one refresh is for: it looks into KV first and asks the provider only when KV did not satisfy it. */
+export interface RefreshPlan<T> {
+  readonly trigger: Trigger;
+  satisfied(entry: Entry<T> | undefined, nowMs: number): boolean;
+  /** A last word before the provider is asked; false skips the fetch (the outcome stays ok). */
+  mayAskProvider?(rt: Runtime): Promise<boolean>;
+  /** Called when the provider's answer was installed. */
+  afterFetch?(rt: Runtime, entry: Entry<T>): void;
+}
+
+export type RefreshOutcome =
+  | { readonly ok: true; readonly askedProvider: boolean }
+  | { readonly ok: false; readonly failure: Failure; readonly askedProvider: boolean };
+
+export interface Served<T> {
+  readonly entry: Entry<T>;
+  readonly tier: KeyTier;
+}
 
 /**
  * One provider document (the discovery document or the JWKS) cached in three tiers: isolate memory
@@ -88,7 +155,7 @@ export class DocumentCache<T> {
   }
 
   /** Serves a usable entry; a stale one also starts a refresh behind the response. */
-  #serve(rt: Runtime, entry: Entry<T>, tier: Tier): Served<T> {
+  #serve(rt: Runtime, entry: Entry<T>, tier: KeyTier): Served<T> {
     const now = rt.now();
     if (this.freshness(entry, now) === "fresh") return { entry, tier };
     // Once per isolate at a time, and not while backing off after a failure.

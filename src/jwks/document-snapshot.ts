@@ -1,5 +1,5 @@
-import type { ProviderFetchOutcome } from "../observe/metrics.ts";
 import { ageSeconds, type Dated, type Freshness } from "./freshness.ts";
+import type { ProviderFetchOutcome } from "./vocabulary.ts";
 
 /** The last time the provider was asked for a document, and how it went. */
 export interface FetchAttempt {

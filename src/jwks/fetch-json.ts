@@ -1,8 +1,6 @@
 import type { MetricsSink } from "../observe/metrics.ts";
 import type { Platform } from "../platform.ts";
-
-/** Why a fetch failed, as a class an operator can count (the `problem` says the rest). */
-export type FetchFailureKind = "http_status" | "too_large" | "not_json" | "timeout" | "network";
+import type { FetchFailureKind } from "./vocabulary.ts";
 
 export type FetchOutcome =
   | {

@@ -1,12 +1,11 @@
 import type { GateConfig } from "../config/config.ts";
-import type { Failure } from "../failure.ts";
+import type { Failure, FailureReason } from "../failure.ts";
 import type { KeyHealth, KeyHealthSource } from "../health/key-health.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { DiscoveryDocument } from "./discovery.ts";
-import { DocumentCache } from "./document-cache.ts";
+import { DocumentCache, type Entry, type RefreshOutcome, type RefreshPlan } from "./document-cache.ts";
 import type { DocumentSnapshot } from "./document-snapshot.ts";
-import type { Entry, RefreshOutcome, RefreshPlan, Tier } from "./document-types.ts";
 import type { FetchLimits } from "./fetch-json.ts";
 import { ageSeconds, freshForMs } from "./freshness.ts";
 import {
@@ -16,18 +15,10 @@ import {
   selectKeys,
   type VerificationKey,
 } from "./key-set.ts";
+import type { KeyMatch, KeySource } from "./key-source.ts";
 import { discoverySource, keySetSource } from "./sources.ts";
 import { UnknownKidRefresh } from "./unknown-kid.ts";
-
-/** Where the keys for a request came from: fresh memory, KV, the provider, or memory past its max-age. */
-export type KeyTier = Tier;
-
-export interface KeyMatch {
-  /** Keys that may have signed the token: the one with its kid, or every key that fits alg. */
-  readonly keys: readonly VerificationKey[];
-  readonly tier: KeyTier;
-  readonly ageSeconds: number;
-}
+import type { KeyTier } from "./vocabulary.ts";
 
 /** What a health endpoint can show about the keys of one issuer. */
 export interface KeyCacheSnapshot {
@@ -45,14 +36,14 @@ export interface RefreshReport {
 
 export type RefreshResult =
   | { readonly outcome: "refreshed" | "current" }
-  | { readonly outcome: "failed"; readonly reason: string; readonly problem?: string };
+  | { readonly outcome: "failed"; readonly reason: FailureReason; readonly problem?: string };
 
 /**
  * The issuer's discovery document and key set, cached in isolate memory (parsed, with imported
  * CryptoKeys), then KV (shared by every isolate and location), then fetched from the provider.
  * One instance per isolate and configuration.
  */
-export class KeyCache implements KeyHealthSource {
+export class KeyCache implements KeySource, KeyHealthSource {
   readonly #config: GateConfig;
   readonly #discovery: DocumentCache<DiscoveryDocument>;
   readonly #jwks: DocumentCache<KeySet>;
@@ -208,8 +199,6 @@ export class KeyCache implements KeyHealthSource {
     return { keys, tier, ageSeconds: ageSeconds(entry, rt.now()) };
   }
 }
-
-/** Two keys are the same key when their public material is. */
 
 function unknownKid(alg: string): Failure {
   return { kind: "unauthenticated", reason: "unknown_kid", detail: `no key for ${alg}` };

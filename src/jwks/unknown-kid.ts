@@ -1,7 +1,6 @@
 import type { KeyCacheSettings } from "../config/config.ts";
 import type { Runtime } from "../platform.ts";
-import type { DocumentCache } from "./document-cache.ts";
-import type { Entry, RefreshOutcome } from "./document-types.ts";
+import type { DocumentCache, Entry, RefreshOutcome } from "./document-cache.ts";
 import type { KeySet } from "./key-set.ts";
 import { KV_RECORD_VERSION, kidRefreshKey, readKidRefreshRecord, writeRecord } from "./kv-store.ts";
 

@@ -1,9 +1,6 @@
 import type { VerifiedIdentity } from "../identity.ts";
-import type { KeyTier } from "../jwks/key-cache.ts";
-import { sameKeyMaterial, type VerificationKey } from "../jwks/key-set.ts";
-import type { Runtime } from "../platform.ts";
-import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
-import type { KeySource } from "./verify-id-token.ts";
+import type { VerificationKey } from "../jwks/key-set.ts";
+import { tokenFingerprint } from "../revocation/signed-out-tokens.ts";
 
 /** What one successful verification leaves for the next request that carries the same token. */
 export interface VerifiedEntry {
@@ -24,6 +21,8 @@ export interface VerifiedTokenCacheLimits {
 
 interface Stored extends VerifiedEntry {
   readonly bytes: number;
+  /** SHA-256 of the token, once something asked for it (`fingerprintOf`). */
+  fingerprint?: string;
 }
 
 /**
@@ -70,35 +69,23 @@ export class VerifiedTokenCache {
     }
   }
 
+  /**
+   * The token's SHA-256 (signed-out-tokens.ts), kept with its entry: a digest once per cached token,
+   * not per request. Asked for only while some token is signed out.
+   */
+  async fingerprintOf(token: string): Promise<string> {
+    const known = this.#entries.get(token)?.fingerprint;
+    if (known !== undefined) return known;
+    const fingerprint = await tokenFingerprint(token);
+    const stored = this.#entries.get(token);
+    if (stored !== undefined) stored.fingerprint = fingerprint;
+    return fingerprint;
+  }
+
   forget(token: string): void {
     const stored = this.#entries.get(token);
     if (stored === undefined) return;
     this.#entries.delete(token);
     this.#bytes -= stored.bytes;
   }
-}
-
-/**
- * Answers for a token verified before, when it still holds now: the key that verified it is still in
- * the issuer's key set under the same kid and algorithm (a key rotated out voids every token it
- * verified), and the claims still pass every rule at the current time (exp, nbf, iat — the rules of
- * `checkIdTokenClaims`, the only ones that can change for the same bytes, configuration and keys).
- * Undefined means "verify it in full"; an entry that no longer holds is dropped.
- */
-export async function recallVerifiedToken(
-  cache: VerifiedTokenCache,
-  token: string,
-  keys: KeySource,
-  rt: Runtime,
-  expectations: ClaimExpectations,
-): Promise<{ identity: VerifiedIdentity; kid: string | undefined; tier: KeyTier } | undefined> {
-  const entry = cache.recall(token);
-  if (entry === undefined) return undefined;
-  const match = await keys.keysFor(rt, entry.kid, entry.alg);
-  const stillTrusted = match.ok && match.value.keys.some((key) => sameKeyMaterial(key, entry.key));
-  if (!stillTrusted || !checkIdTokenClaims(entry.claims, expectations, rt.now() / 1000).ok) {
-    cache.forget(token);
-    return undefined;
-  }
-  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier };
 }

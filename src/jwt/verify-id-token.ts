@@ -1,8 +1,9 @@
 import type { GateConfig } from "../config/config.ts";
 import { type Failure, unauthenticated } from "../failure.ts";
 import { sealVerifiedIdentity, type VerifiedIdentity } from "../identity.ts";
-import type { KeyMatch, KeyTier } from "../jwks/key-cache.ts";
-import { cryptoKeyFor, type VerificationKey } from "../jwks/key-set.ts";
+import { cryptoKeyFor, sameKeyMaterial, type VerificationKey } from "../jwks/key-set.ts";
+import type { KeySource } from "../jwks/key-source.ts";
+import type { KeyTier } from "../jwks/vocabulary.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { type ClaimExpectations, checkIdTokenClaims } from "./claims.ts";
@@ -10,18 +11,7 @@ import { preparseCompactJws } from "./compact.ts";
 import { reasonForJoseError } from "./jose-errors.ts";
 import { verifySignature } from "./signature.ts";
 import { parseStrictJsonObject } from "./strict-json.ts";
-import { recallVerifiedToken, type VerifiedTokenCache } from "./verified-token-cache.ts";
-
-/** Where the verifier gets the issuer's keys for a token's `kid` and `alg` (the `KeyCache` in the worker). */
-export interface KeySource {
-  keysFor(rt: Runtime, kid: string | undefined, alg: string): Promise<Result<KeyMatch, Failure>>;
-  /** For a token without a kid whose candidates all failed: keys a forced refresh brought (optional). */
-  keysAfterSignatureMiss?(
-    rt: Runtime,
-    alg: string,
-    tried: readonly VerificationKey[],
-  ): Promise<Result<KeyMatch, Failure>>;
-}
+import type { VerifiedTokenCache } from "./verified-token-cache.ts";
 
 /** A JWS whose signature verified with one of the issuer's keys; its payload is not yet parsed. */
 export interface VerifiedJws {
@@ -154,6 +144,31 @@ export async function verifyIdToken(
   const identity = sealVerifiedIdentity(payload, config.groupsClaim);
   if (reusable) cache.remember(token, { claims: payload, identity, kid, alg, key });
   return ok({ identity, kid, tier });
+}
+
+/**
+ * Answers for a token verified before, when it still holds now: the key that verified it is still in
+ * the issuer's key set under the same kid and algorithm (a key rotated out voids every token it
+ * verified), and the claims still pass every rule at the current time (exp, nbf, iat — the rules of
+ * `checkIdTokenClaims`, the only ones that can change for the same bytes, configuration and keys).
+ * Undefined means "verify it in full"; an entry that no longer holds is dropped.
+ */
+async function recallVerifiedToken(
+  cache: VerifiedTokenCache,
+  token: string,
+  keys: KeySource,
+  rt: Runtime,
+  expectations: ClaimExpectations,
+): Promise<Verified | undefined> {
+  const entry = cache.recall(token);
+  if (entry === undefined) return undefined;
+  const match = await keys.keysFor(rt, entry.kid, entry.alg);
+  const stillTrusted = match.ok && match.value.keys.some((key) => sameKeyMaterial(key, entry.key));
+  if (!stillTrusted || !checkIdTokenClaims(entry.claims, expectations, rt.now() / 1000).ok) {
+    cache.forget(token);
+    return undefined;
+  }
+  return { identity: entry.identity, kid: entry.kid, tier: match.value.tier };
 }
 
 function optionalKid(kid: string | undefined): { kid?: string } {

@@ -1,58 +1,7 @@
 import type { ObserveSettings } from "../config/config.ts";
-import type { KeyTier } from "../jwks/key-cache.ts";
+import type { Runtime } from "../platform.ts";
+import type { Decision } from "./decision.ts";
 import { maskEmail, redactLogValue } from "./redact.ts";
-
-/**
- * What became of a request. `login_*` and `logout` are for the browser flow's endpoints; the gate
- * itself decides `forwarded`, `public` or `refused`; `error` is a bug or a broken configuration.
- */
-export type DecisionOutcome =
-  | "forwarded"
-  | "public"
-  | "refused"
-  /** edge-auth answered with the caller's identity itself (`/auth/whoami`). */
-  | "answered"
-  | "error"
-  | "login_started"
-  | "login_completed"
-  | "login_failed"
-  | "logout";
-
-/** Which credential the request carried: it tells API clients (bearer) from browsers (session). */
-export type CredentialKind = "bearer" | "session" | "none";
-
-/** One decision. Never a token, cookie or secret: only these fields exist, and strings are redacted. */
-export interface Decision {
-  /** `cf-ray` when Cloudflare sent one, so a log line can be matched to the dashboard's request. */
-  readonly requestId: string;
-  /** `index:pattern` of the route rule that matched, or `(default)`. */
-  readonly route: string;
-  readonly outcome: DecisionOutcome;
-  readonly status: number;
-  /** A reason code from failure.ts (`expired`, `claim_mismatch:aud`, …); absent when allowed. */
-  readonly reason?: string;
-  /** Log-only detail of the reason (`expired 45s ago`). */
-  readonly detail?: string;
-  readonly credential?: CredentialKind;
-  readonly issuer?: string;
-  readonly kid?: string;
-  /** Where the verification key came from: memory, KV, the provider, or a stale copy. */
-  readonly tier?: KeyTier;
-  /** Age of the key set that served the request. */
-  readonly keyAgeSeconds?: number;
-  /** The verified subject (masked when it is an email address and LOG_EMAILS is off). */
-  readonly sub?: string;
-  /** The verified email: `***@domain` unless LOG_EMAILS is on. */
-  readonly email?: string;
-  /** The Cloudflare data centre that ran the request (`request.cf.colo`). */
-  readonly colo?: string;
-  /** The whole request, the origin's time included. */
-  readonly durationMs: number;
-  /** Time spent deciding, before the origin was called: edge-auth's own latency. */
-  readonly authMs?: number;
-  readonly keyLookupMs?: number;
-  readonly verifyMs?: number;
-}
 
 /** Fields whose values are edge-auth's own codes, never text from a request or a token. */
 const CODE_FIELDS: ReadonlySet<string> = new Set(["outcome", "reason", "credential", "tier"]);
@@ -71,4 +20,26 @@ export function decisionLine(
     else line[name] = redactLogValue(value, settings.logEmails);
   }
   return line;
+}
+
+/**
+ * Records one decision: a data point in `AUTH_METRICS` (every decision, unsampled here) and a JSON
+ * log line. Refusals and errors are always logged; allowed requests (`forwarded`, `public`) are
+ * logged with probability `LOG_SAMPLE_RATE`, and their lines carry `sampleRate` so counts can be
+ * scaled. Never throws.
+ */
+export function recordDecision(rt: Runtime, settings: ObserveSettings, decision: Decision): void {
+  rt.metrics?.decision(decision);
+  const allowed = decision.outcome === "forwarded" || decision.outcome === "public";
+  const rate = allowed ? settings.logSampleRate : 1;
+  if (rate < 1 && !drawn(rt, rate)) return;
+  const line = decisionLine(decision, settings);
+  if (rate < 1) line.sampleRate = rate;
+  rt.log(line);
+}
+
+function drawn(rt: Runtime, rate: number): boolean {
+  if (rate <= 0) return false;
+  const [a = 0, b = 0, c = 0] = rt.randomBytes(3);
+  return (a * 65536 + b * 256 + c) / 16777216 < rate;
 }

@@ -1,8 +1,8 @@
 import type { ObserveSettings } from "../config/config.ts";
 import type { Runtime } from "../platform.ts";
-import type { Decision } from "./decision-log.ts";
+import type { Decision } from "./decision.ts";
+import { recordDecision } from "./decision-log.ts";
 import type { KeyProbe } from "./key-probe.ts";
-import { recordDecision } from "./record-decision.ts";
 import { requestIdOf } from "./request-id.ts";
 import { withServerTiming } from "./server-timing.ts";
 

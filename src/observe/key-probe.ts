@@ -1,6 +1,6 @@
 import type { Failure } from "../failure.ts";
-import type { KeyMatch, KeyTier } from "../jwks/key-cache.ts";
-import type { KeySource } from "../jwt/verify-id-token.ts";
+import type { KeyMatch, KeySource } from "../jwks/key-source.ts";
+import type { KeyTier } from "../jwks/vocabulary.ts";
 import type { Result } from "../result.ts";
 
 /** Anything that finds the issuer's keys for a token (the `KeyCache`, or a wrapper around it). */

@@ -1,18 +1,8 @@
-import type { Decision } from "./decision-log.ts";
+import type { ProviderDocument, ProviderFetchOutcome } from "../jwks/vocabulary.ts";
+import type { Decision } from "./decision.ts";
 import { redactLogValue } from "./redact.ts";
 
-/** Which provider document a fetch was for. */
-export type ProviderDocument = "discovery" | "jwks";
-
-/** How a provider fetch ended: `ok`, a transport failure class, or `invalid` (fetched but refused). */
-export type ProviderFetchOutcome =
-  | "ok"
-  | "http_status"
-  | "too_large"
-  | "not_json"
-  | "timeout"
-  | "network"
-  | "invalid";
+export type { ProviderDocument, ProviderFetchOutcome };
 
 export interface ProviderFetch {
   /** Origin and path only (provider URLs are public; the query is dropped). */

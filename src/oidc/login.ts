@@ -3,7 +3,7 @@ import { AUTH_PATHS } from "../config/defaults.ts";
 import { unavailable } from "../failure.ts";
 import { cookieScheme, expireCookie, parseCookies, serializeCookie } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
-import { recordDecision } from "../observe/record-decision.ts";
+import { recordDecision } from "../observe/decision-log.ts";
 import { requestIdOf } from "../observe/request-id.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect, respondToFailure } from "../respond/failure-response.ts";

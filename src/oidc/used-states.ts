@@ -1,6 +1,6 @@
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
-import { readKvText, withKvDeadline } from "../jwks/kv-store.ts";
+import { readKvText, withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 
 const KV_PREFIX = "login-used:";

@@ -1,5 +1,5 @@
 import { DEFAULTS } from "../config/defaults.ts";
-import type { Failure } from "../failure.ts";
+import type { Failure, OwnFailure } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
 import {
@@ -32,13 +32,20 @@ export interface FailureContext {
   readonly providerError?: ProviderError;
 }
 
+/** Stands in for the context of a failure of edge-auth's own, whose answer does not depend on it. */
+const NO_CONTEXT: FailureContext = { realm: "", credentialSent: false, presentation: "api" };
+
 /**
  * The one function that turns a failure into what the client sees: the login redirect (302) or a 401
- * with an RFC 6750 challenge (a revoked credential: 401, or a 403 page, never the redirect), 400 for a malformed Authorization header or a failed sign-in (a page
- * with "try again", never a redirect loop), 403, 503 with Retry-After. Browsers get small HTML pages,
- * API clients JSON. The body stays generic; the reason goes to the log only.
+ * with an RFC 6750 challenge (a revoked credential: 401, or a 403 page, never the redirect), 400 for a
+ * malformed Authorization header or a failed sign-in (a page with "try again", never a redirect loop),
+ * 403, 503 with Retry-After. Browsers get small HTML pages, API clients JSON. edge-auth's own failures
+ * need no context: 405 with Allow, 502 for an unreachable origin, 500 for a bug or a broken
+ * configuration. The body stays generic; the reason goes to the log only.
  */
-export function respondToFailure(failure: Failure, context: FailureContext): Response {
+export function respondToFailure(failure: OwnFailure): Response;
+export function respondToFailure(failure: Failure, context: FailureContext): Response;
+export function respondToFailure(failure: Failure, context: FailureContext = NO_CONTEXT): Response {
   const page = context.presentation === "page";
   switch (failure.kind) {
     case "unauthenticated":
@@ -62,6 +69,16 @@ export function respondToFailure(failure: Failure, context: FailureContext): Res
     }
     case "bad_login":
       return signInFailedPage(failure.reason, context.retryUrl ?? "/", context.providerError);
+    case "method_not_allowed": {
+      const { sent, allowed } = failure.methods ?? { sent: "This method", allowed: "GET" };
+      return text(405, `${sent} is not allowed here.\n`, { allow: allowed });
+    }
+    case "bad_gateway":
+      return text(502, "The site behind edge-auth could not be reached.\n");
+    case "internal_error":
+      return text(500, "edge-auth failed to handle this request.\n");
+    case "misconfigured":
+      return misconfiguredPage();
   }
 }
 
@@ -84,14 +101,16 @@ function challenge(status: 400 | 401, error: string | undefined, context: Failur
   return response;
 }
 
+function text(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(body, {
+    status,
+    headers: { ...headers, "cache-control": NO_STORE, "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
 function json(status: number, body: Record<string, unknown>): Response {
   return new Response(JSON.stringify(body), {
     status,
     headers: { "cache-control": NO_STORE, "content-type": "application/json; charset=utf-8" },
   });
-}
-
-/** The answer to every request while the configuration is broken: no details on the wire. */
-export function misconfiguredResponse(): Response {
-  return misconfiguredPage();
 }

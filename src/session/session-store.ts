@@ -1,7 +1,7 @@
 import type { SessionSettings } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { type Failure, unavailable } from "../failure.ts";
-import { readKvText, withKvDeadline } from "../jwks/kv-store.ts";
+import { readKvText, withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { SessionHandle } from "./session-id.ts";
@@ -21,7 +21,6 @@ const MAX_MEMORY_ENTRIES = 5000;
  * propagation window, so this isolate refuses its cookie at once. Every KV call a request waits for
  * has a deadline (`kvTimeoutMs`): KV that does not answer is a 503, never a hang.
  */
-
 export class SessionStore {
   readonly #memory = new Map<string, MemoryEntry>();
   readonly #refreshingSince = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatProblem, loadConfig } from "../../src/config/load-config.ts";
+import { configProblemsOver } from "../support/config-problems.ts";
 
 const good = {
   OIDC_ISSUER: "https://login.example.com",
@@ -7,10 +7,7 @@ const good = {
   AUTH_ROUTES: [{ pattern: "/*" }],
 };
 
-function problems(env: Record<string, unknown>): string[] {
-  const result = loadConfig({ ...good, ...env });
-  return result.ok ? [] : result.failure.map(formatProblem);
-}
+const problems = configProblemsOver(good);
 
 describe("the header settings", () => {
   it("refuse an identity header or token header that would overwrite the request's own headers", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatProblem, loadConfig } from "../../src/config/load-config.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { configProblems } from "../support/config-problems.ts";
 
 const good = {
   OIDC_ISSUER: "https://login.example.com",
@@ -10,10 +11,7 @@ const good = {
   ],
 };
 
-function problems(env: Record<string, unknown>): string[] {
-  const result = loadConfig(env);
-  return result.ok ? [] : result.failure.map(formatProblem);
-}
+const problems = configProblems;
 
 describe("loading the configuration", () => {
   it("compiles a good configuration with its defaults", () => {
@@ -51,6 +49,45 @@ describe("loading the configuration", () => {
       'AUTH_ROUTES[2].access: must be "public" or "authenticated"',
       'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience',
       'AUTH_ROUTES[4].allow.group: unknown key "group"; known: groups, emails, email_domains',
+    ]);
+  });
+
+  it("refuses require_claims on a name a table parser would drop silently (the rule would vanish)", () => {
+    const route = (claims: string) => ({
+      ...good,
+      AUTH_ROUTES: `[{"pattern":"/x","require_claims":${claims}}]`,
+    });
+    expect(problems(route('{"constructor":"x","tenant":"acme"}'))).toEqual([
+      'AUTH_ROUTES[0].require_claims: cannot check a claim named "constructor"; remove it',
+    ]);
+    expect(problems(route('{"__proto__":"x"}'))).toEqual([
+      'AUTH_ROUTES[0].require_claims: cannot check a claim named "__proto__"; remove it',
+    ]);
+    expect(problems(route("[1]"))).toEqual([
+      "AUTH_ROUTES[0].require_claims: must be a table of claim = value",
+    ]);
+  });
+
+  it("reads EMAIL_VERIFIED_REQUIRED as a flag, on by default", () => {
+    const on = loadConfig(good);
+    const off = loadConfig({ ...good, EMAIL_VERIFIED_REQUIRED: "false" });
+    expect([on.ok && on.value.emailVerifiedRequired, off.ok && off.value.emailVerifiedRequired]).toEqual([
+      true,
+      false,
+    ]);
+    expect(problems({ ...good, EMAIL_VERIFIED_REQUIRED: "no" })).toEqual([
+      'EMAIL_VERIFIED_REQUIRED: must be true or false (a TOML boolean, or the string "true" or "false")',
+    ]);
+  });
+
+  it('reads OIDC_LOGOUT_HINT as "client_id" (the default) or "id_token_hint"', () => {
+    const hint = (env: Record<string, unknown>) => {
+      const loaded = loadConfig({ ...good, ...env });
+      return loaded.ok ? loaded.value.login.logoutHint : undefined;
+    };
+    expect([hint({}), hint({ OIDC_LOGOUT_HINT: "id_token_hint" })]).toEqual(["client_id", "id_token_hint"]);
+    expect(problems({ ...good, OIDC_LOGOUT_HINT: "token" })).toEqual([
+      'OIDC_LOGOUT_HINT: must be "client_id" or "id_token_hint"',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatProblem, loadConfig } from "../../src/config/load-config.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { configProblemsOver } from "../support/config-problems.ts";
 
 const good = {
   OIDC_ISSUER: "https://login.example.com",
@@ -7,10 +8,7 @@ const good = {
   AUTH_ROUTES: [{ pattern: "*" }],
 };
 
-function problems(env: Record<string, unknown>): string[] {
-  const result = loadConfig({ ...good, ...env });
-  return result.ok ? [] : result.failure.map(formatProblem);
-}
+const problems = configProblemsOver(good);
 
 describe("the operations settings", () => {
   it("default to logging every decision, masking emails, no Server-Timing and a 10 s revocation cache", () => {

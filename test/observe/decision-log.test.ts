@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decisionLine } from "../../src/observe/decision-log.ts";
-import { recordDecision } from "../../src/observe/record-decision.ts";
+import { decisionLine, recordDecision } from "../../src/observe/decision-log.ts";
 import { maskEmail, redactLogValue } from "../../src/observe/redact.ts";
 import type { Runtime } from "../../src/platform.ts";
 
@@ -108,7 +107,7 @@ describe("recording a decision", () => {
     status: 200,
     durationMs: 1,
   };
-  const refused = { ...allowed, outcome: "refused" as const, status: 401, reason: "expired" };
+  const refused = { ...allowed, outcome: "refused" as const, status: 401, reason: "expired" as const };
 
   it("logs allowed decisions at LOG_SAMPLE_RATE but always logs refusals, and counts all of them", () => {
     const { rt, lines, points } = recordingRuntime();

@@ -4,8 +4,8 @@ import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import type { Failure } from "../../src/failure.ts";
 import { ingestJwks, type KeySet, selectKeys } from "../../src/jwks/key-set.ts";
+import type { KeySource } from "../../src/jwks/key-source.ts";
 import { encodeBase64Url } from "../../src/jwt/base64url.ts";
-import type { KeySource } from "../../src/jwt/verify-id-token.ts";
 import type { Runtime } from "../../src/platform.ts";
 import { fail, ok } from "../../src/result.ts";
 

@@ -2,7 +2,7 @@
  * A small SVG bar chart of the ratios: for each variant, its throughput ÷ the pass-through ceiling (a)
  * and ÷ the one-verify floor (b), with the 0.9 target marked. Plain SVG, no dependencies.
  */
-import type { CaseSummary } from "./report.ts";
+import type { CaseSummary } from "./summary.ts";
 
 const WIDTH = 900;
 const LABEL_WIDTH = 380;

@@ -36,7 +36,7 @@ export interface LoadGenerator {
 export async function chooseLoadGenerator(root: string, prefer?: string): Promise<LoadGenerator> {
   if (prefer !== "autocannon") {
     const version = wrkVersion();
-    if (version) return wrk(version, join(root, "scripts/bench/wrk/rotate-header.lua"));
+    if (version) return wrk(version, join(root, "bench/wrk/rotate-header.lua"));
     if (prefer === "wrk") throw new Error("wrk is not installed: apt-get install wrk");
   }
   try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseMaxAge } from "../../src/jwks/fetch-json.ts";
-import { discoveryUrl, fetchDiscovery, fetchKeySet, reviveKeySet } from "../../src/jwks/refresh.ts";
+import { discoveryUrl, fetchDiscovery, fetchKeySet, reviveKeySet } from "../../src/jwks/sources.ts";
 import type { Platform } from "../../src/platform.ts";
 import { FakeIssuer, ISSUER, makeSigningKey } from "../support/fake-issuer.ts";
 

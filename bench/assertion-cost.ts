@@ -19,7 +19,7 @@ import { Miniflare } from "miniflare";
 import { bundleWorker, readWranglerSettings } from "./build.ts";
 import { median } from "./measure.ts";
 
-const ROOT = resolve(import.meta.dirname, "../..");
+const ROOT = resolve(import.meta.dirname, "..");
 const { values: args } = parseArgs({
   options: { n: { type: "string", default: "2000" }, rounds: { type: "string", default: "7" } },
 });
@@ -41,11 +41,7 @@ async function privateJwk(alg: "ES256" | "EdDSA"): Promise<string> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "edge-auth-assertion-bench-"));
-const scriptPath = bundleWorker(
-  ROOT,
-  join(ROOT, "scripts/bench/workers/assertion-cost.ts"),
-  join(dir, "worker.js"),
-);
+const scriptPath = bundleWorker(ROOT, join(ROOT, "bench/workers/assertion-cost.ts"), join(dir, "worker.js"));
 const settings = readWranglerSettings(ROOT);
 const mf = new Miniflare({
   modules: true,

@@ -1,15 +1,15 @@
 /**
- * The microbenchmark worker for the identity assertion (scripts/bench/assertion-cost.ts): each request
+ * The microbenchmark worker for the identity assertion (bench/assertion-cost.ts): each request
  * runs one operation `n` times and answers when done; the caller times requests from outside (the
  * clock inside workerd does not advance during computation) and subtracts a run with n = 0.
  */
 import { importJWK, type JWK, SignJWT } from "jose";
-import { ASSERTION_TYPE } from "../../../src/assertion/assertion-signer.ts";
-import { attachAssertion } from "../../../src/assertion/attach-assertion.ts";
-import { loadConfig } from "../../../src/config/load-config.ts";
-import { sealVerifiedIdentity } from "../../../src/identity.ts";
-import { createIsolateState, type IsolateState } from "../../../src/isolate-state.ts";
-import type { Runtime } from "../../../src/platform.ts";
+import { ASSERTION_TYPE } from "../../src/assertion/assertion-signer.ts";
+import { attachAssertion } from "../../src/assertion/attach-assertion.ts";
+import { loadConfig } from "../../src/config/load-config.ts";
+import { sealVerifiedIdentity } from "../../src/identity.ts";
+import { createIsolateState, type IsolateState } from "../../src/isolate-state.ts";
+import type { Runtime } from "../../src/platform.ts";
 
 interface Env {
   readonly ES256_KEY: string;

@@ -1,0 +1,35 @@
+/** What a KV call came to within its deadline: its value, or why there is none. */
+export type KvOutcome<T> = { readonly value: T } | { readonly problem: string };
+
+/**
+ * Runs one KV call within a deadline: KV that throws or does not answer in time is a problem for the
+ * caller to judge (a miss, a 503), never a hang or a crash. Every KV call a request waits for goes
+ * through here (DEFAULTS.kvTimeoutMs).
+ */
+export async function withKvDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<KvOutcome<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<{ readonly problem: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ problem: `timed out after ${timeoutMs} ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([call().then((value) => ({ value })), timeout]);
+  } catch (error) {
+    return { problem: describe(error) };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** Reads a KV value as text within a deadline (see `withKvDeadline`). */
+export async function readKvText(
+  kv: KVNamespace,
+  key: string,
+  timeoutMs: number,
+): Promise<{ readonly text: string | null } | { readonly problem: string }> {
+  const read = await withKvDeadline(() => kv.get(key, "text"), timeoutMs);
+  return "problem" in read ? read : { text: read.value };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
+}
