@@ -4,7 +4,7 @@ import { ASSERTION_TYPE } from "../../src/assertion/assertion-signer.ts";
 import { type AssertionKey, makeAssertionKey } from "../support/assertion-keys.ts";
 import { Browser } from "../support/browser.ts";
 import { ISSUER, signToken, validClaims } from "../support/fake-issuer.ts";
-import { createHarness, type Harness, ORIGIN, SITE } from "../support/harness.ts";
+import { createHarness, type Harness, HEALTH_DETAIL, ORIGIN, SITE } from "../support/harness.ts";
 
 async function assertingHarness(key: AssertionKey, vars: Record<string, unknown> = {}): Promise<Harness> {
   return createHarness({ vars: { ASSERTION_SIGNING_KEY: key.secret, ...vars } });
@@ -239,6 +239,17 @@ describe("the published keys (/auth/jwks.json)", () => {
     const key = await makeAssertionKey();
     const h = await assertingHarness(key, { ASSERTION_SIGNING_KEY_PREVIOUS: key.secret });
     expect((await publishedKeys(h)).keys.map((k) => k.kid)).toEqual([key.kid]);
+  });
+
+  it("never shows the private key elsewhere: not in /auth/health in detail, not in any log line", async () => {
+    const key = await makeAssertionKey("EdDSA");
+    const h = await assertingHarness(key);
+    await h.fetch("/private", await bearerFor(h));
+    const health = await h.fetch("/auth/health", HEALTH_DETAIL);
+    expect(health.status).toBe(200);
+    const seen = `${await health.text()}\n${JSON.stringify(h.logs)}`;
+    expect(seen).toContain('"status"');
+    expect(seen).not.toContain(key.privateJwk.d as string);
   });
 
   it("answers 404 when assertions are not configured, and 405 to other methods", async () => {
