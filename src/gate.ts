@@ -1,3 +1,4 @@
+import { attachAssertion } from "./assertion/attach-assertion.ts";
 import {
   type Authenticated,
   authenticateRequest,
@@ -111,7 +112,17 @@ export async function gateRequest(
   // The credential was consumed here; the origin gets identity headers (and the token only if configured).
   headers.delete("authorization");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
+  // With ASSERTION_SIGNING_KEY set the origin may trust the assertion alone: no assertion, no forward.
+  const asserted = await attachAssertion(headers, identity, route, url, rt, state);
   decision.decided();
+  if (!asserted.ok)
+    return decision.finish(respondToFailure({ kind: "misconfigured", reason: "misconfigured" }), {
+      outcome: "error",
+      reason: "misconfigured",
+      detail: "assertion_key_unusable",
+      credential: auth.via,
+      ...kidAndTier,
+    });
   const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: true });
   return decision.finish(keepPrivate(answer.response), {
     outcome: answer.ok ? "forwarded" : "error",

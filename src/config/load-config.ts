@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
@@ -27,6 +28,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   const identityHeaders = readTable(env.IDENTITY_HEADERS, "IDENTITY_HEADERS", problems);
   const envInput = env.IDENTITY_HEADERS === undefined ? env : { ...env, IDENTITY_HEADERS: identityHeaders };
   const fields = parseFields(envInput, problems);
+  const assertion = readAssertionSettings(env, identityHeaders, problems);
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
   const authParamsInput = readTable(env.OIDC_AUTH_PARAMS, "OIDC_AUTH_PARAMS", problems);
@@ -106,6 +108,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     login,
     session,
     loginEnabled: session.secret !== undefined,
+    ...(assertion === undefined ? {} : { assertion }),
   });
 }
 
@@ -228,6 +231,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
           },
         }),
     requireClaims: rule.require_claims ?? {},
+    ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
 }
 
