@@ -15,8 +15,10 @@ import type { Runtime } from "./platform.ts";
 import { fail, ok, type Result } from "./result.ts";
 import {
   findRevocation,
+  isSignedOut,
   revocationSubject,
   revokedFailure,
+  signedOutFailure,
   withoutRevokedKeys,
 } from "./revocation/check-revocation.ts";
 import { authenticateSession, type SessionIdentity } from "./session/authenticate-session.ts";
@@ -50,8 +52,9 @@ export type AcceptedIssuers = ReadonlyMap<string, IssuerPolicy>;
  * verified with the keys of the issuer its `iss` names among `accepted` (the sign-in issuer's minus
  * the revoked ones; timed into the decision's probe), then — for the sign-in issuer, whose revocation
  * document it is — its subject, session and issue time are checked against the operator's
- * revocations. A revoked credential is refused as `revoked` (with the key and tier that verified it),
- * and a session that is revoked is forgotten by the browser.
+ * revocations, and a bearer token against the ID tokens of sessions that signed out (`revoked`,
+ * detail `signed_out`). A revoked credential is refused as `revoked` (with the key and tier that
+ * verified it), and a session that is revoked is forgotten by the browser.
  */
 export async function authenticateRequest(
   request: Request,
@@ -80,9 +83,15 @@ export async function authenticateRequest(
   const auth = authenticated.value;
   if (auth.identity.issuerName !== LOGIN_ISSUER_NAME) return authenticated;
   const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
-  if (!revoked) return authenticated;
+  // The ID token of a session that signed out (it may sit in browser history as `id_token_hint`).
+  // Its SHA-256 is worked out only while some token is signed out, once per cached token.
+  const signedOut =
+    auth.via === "bearer" &&
+    revocations.signedOut.size > 0 &&
+    isSignedOut(revocations, await state.verifiedTokens.fingerprintOf(auth.token), nowSeconds);
+  if (!revoked && !signedOut) return authenticated;
   return fail({
-    failure: { ...revokedFailure(revoked), ...keyFields(auth) },
+    failure: { ...(revoked ? revokedFailure(revoked) : signedOutFailure()), ...keyFields(auth) },
     credentialSent: true,
     forgetSessionCookie: auth.via === "session",
     who: auth,

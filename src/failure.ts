@@ -15,6 +15,8 @@ export type FailureKind =
   | "unavailable"
   /** A sign-in that cannot be completed (unknown state, provider error…): a 400 page, never a loop. */
   | "bad_login"
+  /** A path origins may read under rules that grant different access: 400, never a sign-in redirect. */
+  | "bad_path"
   | OwnFailureKind;
 
 /** Failures that do not depend on who asked: answered the same to every client, no context needed. */
@@ -62,6 +64,10 @@ export type FailureReason =
   | "forbidden_by_policy"
   /** An access token without every scope the route requires: 403 (RFC 6750 §3.1). */
   | "insufficient_scope"
+  /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
+  | "claim_wrong_type"
+  /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
+  | "ambiguous_path"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
@@ -81,6 +87,10 @@ export type FailureReason =
   | "state_mismatch"
   | "state_expired"
   | "state_reused"
+  /** RFC 9207 §2.4: the provider says it sends `iss` in authorization responses, and this one has none. */
+  | "iss_missing"
+  /** RFC 9207 §2.4: the response's `iss` is not the configured issuer (a mix-up), or is given twice. */
+  | "iss_mismatch"
   | "provider_error"
   | "code_exchange_failed"
   | "token_response_invalid"
@@ -88,11 +98,11 @@ export type FailureReason =
   | "login_not_enabled"
   // edge-auth's own failures.
   | "method_not_allowed"
+  /** The request-target `*` (RFC 9112 §3.2.4) with a method other than OPTIONS. */
+  | "asterisk_form"
   | "origin_unreachable"
   | "internal_error"
-  | "misconfigured"
-  /** An asterisk-form request (`OPTIONS *`) other than OPTIONS: answered 400 at the edge. */
-  | "asterisk_form";
+  | "misconfigured";
 
 /** Every reason code a decision can carry: a failure's, or `no_session` on a sign-out without one. */
 export type ReasonCode = FailureReason | "no_session";

@@ -1,4 +1,5 @@
 import type { TokenType } from "./config/config.ts";
+import { type JsonType, readBooleanClaim, readGroupsClaim, readStringClaim } from "./policy/claim-types.ts";
 
 declare const verified: unique symbol;
 
@@ -22,38 +23,56 @@ export interface VerifiedIdentity {
   readonly issuerName: string;
   readonly tokenType: TokenType;
   readonly sub: string;
+  /** The `email` claim when it is a string; absent or of another type, undefined. */
   readonly email: string | undefined;
+  /** The `email_verified` claim when it is a boolean; absent or of another type, undefined. */
   readonly emailVerified: boolean | undefined;
   readonly name: string | undefined;
+  /** The groups claim when it is an array of strings or one string; otherwise none. */
   readonly groups: readonly string[];
+  /**
+   * The claims read for identity and policy (`email`, `email_verified`, `name`, the groups claim) that
+   * are present with the wrong JSON type, and the type found: they count as absent, and a route
+   * refusal they caused says so in the log.
+   */
+  readonly wrongTypes: Readonly<Record<string, JsonType>>;
   /** Seconds since the epoch. */
   readonly expiresAt: number;
   readonly claims: Readonly<Record<string, unknown>>;
 }
 
 /**
- * Seals claims that have passed verification into an identity. Call it only with claims whose
- * signature and rules were checked.
+ * Seals claims that have passed verification into an identity, reading each claim by its one typing
+ * rule (src/policy/claim-types.ts). Call it only with claims whose signature and rules were checked.
  */
 export function sealVerifiedIdentity(
   claims: Readonly<Record<string, unknown>>,
   groupsClaim: string,
   source: IdentitySource = LOGIN_ID_TOKEN,
 ): VerifiedIdentity {
-  const groups = claims[groupsClaim];
+  const wrongTypes: Record<string, JsonType> = {};
+  const email = readStringClaim(claims, "email");
+  const emailVerified = readBooleanClaim(claims, "email_verified");
+  const name = readStringClaim(claims, "name");
+  const groups = readGroupsClaim(claims, groupsClaim);
+  for (const [claim, reading] of [
+    ["email", email],
+    ["email_verified", emailVerified],
+    ["name", name],
+    [groupsClaim, groups],
+  ] as const) {
+    if (reading.kind === "wrong_type") wrongTypes[claim] = reading.found;
+  }
   return {
     issuer: claims.iss as string,
     issuerName: source.issuerName,
     tokenType: source.tokenType,
     sub: claims.sub as string,
-    email: typeof claims.email === "string" ? claims.email : undefined,
-    emailVerified: typeof claims.email_verified === "boolean" ? claims.email_verified : undefined,
-    name: typeof claims.name === "string" ? claims.name : undefined,
-    groups: Array.isArray(groups)
-      ? groups.filter((g): g is string => typeof g === "string")
-      : typeof groups === "string"
-        ? [groups]
-        : [],
+    email: email.kind === "value" ? email.value : undefined,
+    emailVerified: emailVerified.kind === "value" ? emailVerified.value : undefined,
+    name: name.kind === "value" ? name.value : undefined,
+    groups: groups.kind === "value" ? groups.value : [],
+    wrongTypes,
     expiresAt: claims.exp as number,
     claims,
   } as unknown as VerifiedIdentity;

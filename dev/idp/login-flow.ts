@@ -22,6 +22,20 @@ export interface MintedTokens {
 
 const MAX_HOPS = 10;
 
+/** Why a sign-in failed: the provider cannot be reached, shows no sign-in form, or refuses the user. */
+export type LoginFlowErrorCode = "provider_unreachable" | "no_sign_in_form" | "sign_in_refused";
+
+/** A failed sign-in, with a code callers can add their own advice to. */
+export class LoginFlowError extends Error {
+  readonly code: LoginFlowErrorCode;
+
+  constructor(code: LoginFlowErrorCode, message: string) {
+    super(message);
+    this.name = "LoginFlowError";
+    this.code = code;
+  }
+}
+
 function isLoopback(url: URL): boolean {
   return ["localhost", "[::1]"].includes(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
 }
@@ -67,8 +81,9 @@ async function discover(issuer: URL, insecure: boolean): Promise<oauth.Authoriza
   try {
     response = await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: insecure });
   } catch (error) {
-    throw new Error(
-      `cannot reach the OpenID Provider at ${issuer.origin} (${reason(error)}); start it with "npm run idp"`,
+    throw new LoginFlowError(
+      "provider_unreachable",
+      `cannot reach the OpenID Provider at ${issuer.origin} (${reason(error)})`,
     );
   }
   return oauth.processDiscoveryResponse(issuer, response);
@@ -109,7 +124,8 @@ export async function mintIdToken(options: MintIdTokenOptions): Promise<MintedTo
     const html = await response.text();
     const action = /<form[^>]*\saction="([^"]+)"/.exec(html)?.[1];
     if (response.status !== 200 || !action) {
-      throw new Error(
+      throw new LoginFlowError(
+        "no_sign_in_form",
         `the provider did not show a sign-in form (HTTP ${response.status} at ${url.pathname}); ` +
           `is ${options.redirectUri} registered for client ${options.clientId}?`,
       );
@@ -122,7 +138,8 @@ export async function mintIdToken(options: MintIdTokenOptions): Promise<MintedTo
     if ("response" in step) {
       const status = step.response.status;
       await step.response.body?.cancel();
-      throw new Error(
+      throw new LoginFlowError(
+        "sign_in_refused",
         status === 400
           ? `sign-in as "${options.username}" failed: wrong username or password`
           : `sign-in as "${options.username}" failed: unexpected HTTP ${status} at ${step.url.pathname}`,

@@ -33,7 +33,9 @@ export interface DevProvider {
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once("error", (error) =>
-      reject(new Error(`dev OpenID Provider cannot listen on ${host}:${port}: ${error.message}`)),
+      reject(
+        new Error(`dev OpenID Provider cannot listen on ${host}:${port}: ${error.message}`, { cause: error }),
+      ),
     );
     server.listen(port, host, () => resolve());
   });

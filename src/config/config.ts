@@ -1,3 +1,4 @@
+import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
@@ -56,6 +57,8 @@ export interface RoutePolicy {
   readonly acceptedIssuers: ReadonlyMap<string, IssuerPolicy>;
   /** Scopes an access token must all carry (`scope` or `scp`); a missing one is a 403. */
   readonly requireScopes: readonly string[];
+  /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
+  readonly assertionAudience?: string;
 }
 
 export interface IdentityHeaderNames {
@@ -112,7 +115,15 @@ export interface LoginSettings {
   readonly maxAgeSeconds?: number;
   readonly transactionTtlSeconds: number;
   readonly maxPendingLogins: number;
+  /**
+   * What identifies the session at the provider's end_session_endpoint besides `client_id` and
+   * `post_logout_redirect_uri`: nothing more (`client_id`), or the ID token (`id_token_hint`), which
+   * then sits in the browser's history and the provider's logs.
+   */
+  readonly logoutHint: LogoutHint;
 }
+
+export type LogoutHint = "client_id" | "id_token_hint";
 
 /** Server-side sessions for signed-in browsers. */
 export interface SessionSettings {
@@ -148,6 +159,8 @@ export interface GateConfig {
   /** Client-sent `X-Forwarded-*` are always removed; `set`: edge-auth writes its own (forwarded-headers.ts). */
   readonly forwardedHeaders: ForwardedHeadersMode;
   readonly groupsClaim: string;
+  /** Email rules need `email_verified: true`; false: a missing `email_verified` counts as verified. */
+  readonly emailVerifiedRequired: boolean;
   readonly realm: string;
   readonly keyCache: KeyCacheSettings;
   /** The deadline of every KV call a request waits for (DEFAULTS.kvTimeoutMs; the key cache's too). */
@@ -164,4 +177,6 @@ export interface GateConfig {
   readonly session: SessionSettings;
   /** Whether sign-in is available: a session secret is configured. */
   readonly loginEnabled: boolean;
+  /** Signed identity assertions (ASSERTION_SIGNING_KEY); absent when not configured. */
+  readonly assertion?: AssertionSettings;
 }

@@ -27,6 +27,8 @@ export const DEFAULTS = {
     issuer: "X-Auth-Issuer",
   },
   groupsClaim: "groups",
+  /** Email rules admit only `email_verified: true`; a missing claim is not verified. */
+  emailVerifiedRequired: true,
   realm: "edge-auth",
   jwksMinMaxAgeSeconds: 5 * 60,
   jwksMaxMaxAgeSeconds: 24 * 60 * 60,
@@ -57,8 +59,12 @@ export const DEFAULTS = {
   revocationCacheSeconds: 10,
   /** A revocation document older than this is never used without waiting for KV first. */
   revocationMaxStaleSeconds: 60,
+  /** Signed-out ID tokens listed per revocation refresh: at most this many KV list pages (1,000 keys each). */
+  signedOutListMaxPages: 20,
   scopes: ["openid", "email", "profile"],
   tokenAuthMethodWithSecret: "client_secret_basic",
+  /** RP-Initiated Logout 1.0 §2: `client_id` keeps the ID token out of browser history and provider logs. */
+  logoutHint: "client_id",
   /** A login attempt (state, nonce, PKCE verifier) lives this long at most. */
   loginTransactionTtlSeconds: 10 * 60,
   /** Sign-ins in progress per browser (tabs); older attempts are dropped beyond this. */
@@ -77,6 +83,18 @@ export const DEFAULTS = {
   kvPropagationSeconds: 60,
   /** KV refuses an `expirationTtl` below this. */
   kvMinTtlSeconds: 60,
+  // Signed identity assertions for the origin (docs/assertion.md).
+  /** An assertion's life (`exp` − `iat`); it is reused for half of it, so it arrives with ≥ 30 s left. */
+  assertionLifetimeSeconds: 60,
+  /** At most this many groups, the provider's first ones, in an assertion (`groups_truncated` marks a cut). */
+  assertionMaxGroups: 32,
+  /** …and at most this many bytes (UTF-8) of group names together. */
+  assertionMaxGroupsBytes: 512,
+  /** `/auth/jwks.json` may be cached this long by origins and shared caches. */
+  assertionJwksMaxAgeSeconds: 300,
+  /** Signed assertions kept per isolate for reuse, by count and by approximate bytes. */
+  assertionReuseMaxEntries: 1000,
+  assertionReuseMaxBytes: 2 * 1024 * 1024,
 } as const;
 
 /** The paths edge-auth answers itself; register `callback` and `signedOut` at the provider. */
@@ -87,6 +105,8 @@ export const AUTH_PATHS = {
   signedOut: "/auth/signed-out",
   whoami: "/auth/whoami",
   health: "/auth/health",
+  /** The public keys that verify `X-Auth-Assertion` (docs/assertion.md). */
+  jwks: "/auth/jwks.json",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

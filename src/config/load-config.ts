@@ -1,4 +1,5 @@
 import * as v from "valibot";
+import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, IssuerPolicy, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
@@ -11,6 +12,7 @@ import {
   loginIssuerPolicy,
 } from "./issuer-policies.ts";
 import type { ConfigProblem } from "./problem.ts";
+import { routeConflicts } from "./route-conflicts.ts";
 import { compilePattern } from "./route-pattern.ts";
 import {
   authParamsSchema,
@@ -34,6 +36,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   const identityHeaders = readTable(env.IDENTITY_HEADERS, "IDENTITY_HEADERS", problems);
   const envInput = env.IDENTITY_HEADERS === undefined ? env : { ...env, IDENTITY_HEADERS: identityHeaders };
   const fields = parseFields(envInput, problems);
+  const assertion = readAssertionSettings(env, identityHeaders, problems);
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
   const authParamsInput = readTable(env.OIDC_AUTH_PARAMS, "OIDC_AUTH_PARAMS", problems);
@@ -84,7 +87,9 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   const validRoutes = parsedRoutes?.success
     ? parsedRoutes.output.map(compile)
     : validRulesOf(routesInput, issuersByName);
+  const defaultRoute = compile({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
+  problems.push(...routeConflicts(validRoutes, defaultRoute));
   // Names of entries that are broken otherwise still count: a route naming them is not the problem.
   const issuerNames = new Set([LOGIN_ISSUER_NAME, ...namesIn(issuersInput)]);
   const issuersReadable = typeof env.AUTH_ISSUERS !== "string" || issuersInput !== undefined;
@@ -106,7 +111,6 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   const routes = validRoutes;
-  const defaultRoute = compile({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   const session = sessionSettings(raw);
   const login = loginSettings(raw, parsedAuthParams?.success ? parsedAuthParams.output : {});
 
@@ -128,6 +132,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
     forwardedHeaders: raw.FORWARDED_HEADERS ?? DEFAULTS.forwardedHeaders,
     groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
+    emailVerifiedRequired: raw.EMAIL_VERIFIED_REQUIRED ?? DEFAULTS.emailVerifiedRequired,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
@@ -145,6 +150,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     login,
     session,
     loginEnabled: session.secret !== undefined,
+    ...(assertion === undefined ? {} : { assertion }),
   });
 }
 
@@ -165,6 +171,7 @@ function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string |
     ...(maxAge === undefined ? {} : { maxAgeSeconds: Number(maxAge) }),
     transactionTtlSeconds: DEFAULTS.loginTransactionTtlSeconds,
     maxPendingLogins: DEFAULTS.maxPendingLogins,
+    logoutHint: raw.OIDC_LOGOUT_HINT ?? DEFAULTS.logoutHint,
   };
 }
 
@@ -305,6 +312,7 @@ function compileRoute(
     issuers,
     acceptedIssuers: acceptedIssuersOf(issuers, issuersByName),
     requireScopes: rule.require_scopes ?? [],
+    ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
 }
 

@@ -4,6 +4,25 @@ import { nonEmptyString } from "./schema-values.ts";
 
 const claimValue = v.union([v.string(), v.number(), v.boolean()], "must be a string, number or boolean");
 
+/** Names a table parser drops silently (prototype pollution guard): a rule on them would vanish. */
+const UNCHECKABLE_CLAIM_NAMES: ReadonlySet<string> = new Set(["__proto__", "prototype", "constructor"]);
+
+const requireClaimsSchema = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (input) => typeof input === "object" && input !== null && !Array.isArray(input),
+    "must be a table of claim = value",
+  ),
+  v.check(
+    (table) => !Object.keys(table).some((name) => UNCHECKABLE_CLAIM_NAMES.has(name)),
+    (issue) =>
+      `cannot check a claim named ${Object.keys(issue.input as object)
+        .filter((name) => UNCHECKABLE_CLAIM_NAMES.has(name))
+        .map((name) => JSON.stringify(name))
+        .join(", ")}; remove it`,
+  ),
+  v.record(nonEmptyString, claimValue, "must be a table of claim = value"),
+);
+
 export const routeRuleSchema = v.strictObject(
   {
     pattern: v.pipe(
@@ -32,7 +51,14 @@ export const routeRuleSchema = v.strictObject(
           `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
       ),
     ),
-    require_claims: v.optional(v.record(nonEmptyString, claimValue, "must be a table of claim = value")),
+    require_claims: v.optional(requireClaimsSchema),
+    assertion_audience: v.optional(
+      v.pipe(
+        nonEmptyString,
+        v.maxLength(256, "must be at most 256 characters"),
+        v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
+      ),
+    ),
     issuers: v.optional(
       v.pipe(
         v.array(nonEmptyString, "must be a list of issuer names"),
@@ -57,7 +83,7 @@ export const routeRuleSchema = v.strictObject(
     ),
   },
   (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, issuers, require_scopes`,
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, issuers, require_scopes`,
 );
 
 export const routesSchema = v.pipe(

@@ -70,6 +70,7 @@ export const envSchema = v.looseObject({
   IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
   FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),
   GROUPS_CLAIM: v.optional(nonEmptyString),
+  EMAIL_VERIFIED_REQUIRED: v.optional(flag),
   AUTH_REALM: v.optional(
     v.pipe(
       v.string(),
@@ -96,6 +97,9 @@ export const envSchema = v.looseObject({
     ),
   ),
   OIDC_SCOPES: v.optional(scopeList),
+  OIDC_LOGOUT_HINT: v.optional(
+    v.picklist(["client_id", "id_token_hint"], 'must be "client_id" or "id_token_hint"'),
+  ),
   SESSION_SECRET: v.optional(v.string("must be a string")),
   FORWARDED_HEADERS: v.optional(
     v.pipe(
@@ -135,7 +139,14 @@ export const envSchema = v.looseObject({
 export type RawEnv = v.InferOutput<typeof envSchema>;
 
 /** Vars read apart from `envSchema` (JSON text or TOML tables, validated on their own). */
-export const TABLE_VARS = ["AUTH_ROUTES", "AUTH_ISSUERS", "OIDC_AUTH_PARAMS"] as const;
+export const TABLE_VARS = [
+  "AUTH_ROUTES",
+  "AUTH_ISSUERS",
+  "OIDC_AUTH_PARAMS",
+  // JWKs (src/assertion/assertion-config.ts).
+  "ASSERTION_SIGNING_KEY",
+  "ASSERTION_SIGNING_KEY_PREVIOUS",
+] as const;
 
 /**
  * Every var edge-auth reads: derived from the schema, so a key added there is known to the

@@ -8,6 +8,11 @@ export interface DiscoveryDocument {
   readonly token_endpoint?: string;
   readonly end_session_endpoint?: string;
   readonly userinfo_endpoint?: string;
+  /**
+   * RFC 9207 §3: the provider puts `iss` in every authorization response, so a callback without it is
+   * refused (§2.4). Only the JSON boolean `true` counts.
+   */
+  readonly authorization_response_iss_parameter_supported?: true;
 }
 
 /**
@@ -44,6 +49,9 @@ export function judgeDiscovery(
       ...pick("token_endpoint"),
       ...pick("end_session_endpoint"),
       ...pick("userinfo_endpoint"),
+      ...(doc.authorization_response_iss_parameter_supported === true
+        ? { authorization_response_iss_parameter_supported: true as const }
+        : {}),
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { VerifiedIdentity } from "../identity.ts";
 import type { VerificationKey } from "../jwks/key-set.ts";
+import { tokenFingerprint } from "../revocation/signed-out-tokens.ts";
 
 /** What one successful verification leaves for the next request that carries the same token. */
 export interface VerifiedEntry {
@@ -20,6 +21,8 @@ export interface VerifiedTokenCacheLimits {
 
 interface Stored extends VerifiedEntry {
   readonly bytes: number;
+  /** SHA-256 of the token, once something asked for it (`fingerprintOf`). */
+  fingerprint?: string;
 }
 
 /**
@@ -64,6 +67,19 @@ export class VerifiedTokenCache {
       this.#entries.delete(oldest);
       this.#bytes -= stored.bytes;
     }
+  }
+
+  /**
+   * The token's SHA-256 (signed-out-tokens.ts), kept with its entry: a digest once per cached token,
+   * not per request. Asked for only while some token is signed out.
+   */
+  async fingerprintOf(token: string): Promise<string> {
+    const known = this.#entries.get(token)?.fingerprint;
+    if (known !== undefined) return known;
+    const fingerprint = await tokenFingerprint(token);
+    const stored = this.#entries.get(token);
+    if (stored !== undefined) stored.fingerprint = fingerprint;
+    return fingerprint;
   }
 
   forget(token: string): void {

@@ -119,6 +119,8 @@ async function processCallback(
   if (rt.now() / 1000 >= transaction.expiresAt) return refused(badLogin("state_expired"), returnTo);
   if (!(await state.usedStates.claim(rt, transaction.state, transaction.expiresAt)))
     return refused(badLogin("state_reused"), returnTo);
+  const issuerProblem = await authorizationResponseIssuerProblem(params, rt, state);
+  if (issuerProblem) return refused(issuerProblem, returnTo);
 
   const error = params.get("error");
   if (error !== null) {
@@ -183,6 +185,26 @@ async function processCallback(
     }),
   );
   return { ok: true, returnTo, sub: identity.sub };
+}
+
+/**
+ * RFC 9207 §2.4, for success and error responses alike: an `iss` parameter must be the configured
+ * issuer exactly (one value, no mix-up with another provider), and when the provider's discovery says
+ * `authorization_response_iss_parameter_supported: true`, a response without `iss` is refused.
+ */
+async function authorizationResponseIssuerProblem(
+  params: URLSearchParams,
+  rt: Runtime,
+  state: IsolateState,
+): Promise<Failure | undefined> {
+  const values = params.getAll("iss");
+  if (values.length > 1) return badLogin("iss_mismatch", "iss given more than once");
+  if (values.length === 1) return values[0] === state.config.issuer ? undefined : badLogin("iss_mismatch");
+  const discovery = await state.keys.discovery(rt);
+  if (!discovery.ok) return discovery.failure;
+  return discovery.value.authorization_response_iss_parameter_supported
+    ? badLogin("iss_missing", "the provider's discovery says it sends iss")
+    : undefined;
 }
 
 function refused(failure: Failure, returnTo: string): { ok: false; failure: Failure; returnTo: string } {

@@ -27,6 +27,9 @@ export function oidcClient(config: GateConfig, discovery: DiscoveryDocument, pla
     ...(discovery.authorization_endpoint ? { authorization_endpoint: discovery.authorization_endpoint } : {}),
     ...(discovery.token_endpoint ? { token_endpoint: discovery.token_endpoint } : {}),
     ...(discovery.end_session_endpoint ? { end_session_endpoint: discovery.end_session_endpoint } : {}),
+    ...(discovery.authorization_response_iss_parameter_supported
+      ? { authorization_response_iss_parameter_supported: true }
+      : {}),
   };
   const client: oauth.Client = {
     client_id: config.clientId,

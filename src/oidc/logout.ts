@@ -6,6 +6,7 @@ import { requestIdOf } from "../observe/request-id.ts";
 import { confirmSignOutPage } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect } from "../respond/failure-response.ts";
+import { recordSignedOut, storedTokenExpiry, tokenFingerprint } from "../revocation/signed-out-tokens.ts";
 import { readSessionCookie } from "../session/session-id.ts";
 import { transactionCookieNames } from "./transaction.ts";
 
@@ -16,10 +17,12 @@ export async function showLogoutConfirmation(rt: Runtime, state: IsolateState): 
 
 /**
  * POST /auth/logout: ends the session for real. The KV record is deleted (and this isolate refuses the
- * cookie at once), the browser's cookies are expired, and the browser goes to the provider's
- * end_session_endpoint with `id_token_hint` and `post_logout_redirect_uri` (OpenID Connect RP-Initiated
- * Logout 1.0 §2) when there is one, else to the signed-out page. Only a same-origin POST is obeyed
- * (Fetch Metadata, else the Origin header), so another site cannot sign a user out.
+ * cookie at once), the session's ID token is refused as a bearer token from now on until it expires
+ * (signed-out-tokens.ts), the browser's cookies are expired, and the browser goes to the provider's
+ * end_session_endpoint with `client_id` and `post_logout_redirect_uri` — plus `id_token_hint` when
+ * `OIDC_LOGOUT_HINT = "id_token_hint"` (OpenID Connect RP-Initiated Logout 1.0 §2) — when there is
+ * one, else to the signed-out page. Only a same-origin POST is obeyed (Fetch Metadata, else the Origin
+ * header), so another site cannot sign a user out.
  */
 export async function logout(request: Request, rt: Runtime, state: IsolateState): Promise<Response> {
   const startedAt = rt.now();
@@ -42,13 +45,15 @@ export async function logout(request: Request, rt: Runtime, state: IsolateState)
     }
     await sessions.remove(rt, handle);
   }
+  if (idToken !== undefined) await refuseFromNowOn(idToken, rt, state);
 
   const signedOutUrl = `${url.origin}${AUTH_PATHS.signedOut}`;
   let location = signedOutUrl;
   const discovery = idToken === undefined ? undefined : await state.keys.discovery(rt);
   if (idToken !== undefined && discovery?.ok && discovery.value.end_session_endpoint) {
     const endSession = new URL(discovery.value.end_session_endpoint);
-    endSession.searchParams.set("id_token_hint", idToken);
+    // The hint puts the token in the browser's history and the provider's logs: only when asked for.
+    if (config.login.logoutHint === "id_token_hint") endSession.searchParams.set("id_token_hint", idToken);
     endSession.searchParams.set("post_logout_redirect_uri", signedOutUrl);
     endSession.searchParams.set("client_id", config.clientId);
     location = endSession.href;
@@ -70,6 +75,25 @@ export async function logout(request: Request, rt: Runtime, state: IsolateState)
     durationMs: rt.now() - startedAt,
   });
   return response;
+}
+
+/**
+ * The signed-out session's ID token stops opening pages as a bearer token: in this isolate at once
+ * (its revocation view and verified-token cache), elsewhere once they list it from KV. Refused until
+ * its `exp` plus the clock leeway the verifier grants. A failed KV write is logged; the user is
+ * signed out regardless.
+ */
+async function refuseFromNowOn(idToken: string, rt: Runtime, state: IsolateState): Promise<void> {
+  const { config } = state;
+  const nowSeconds = rt.now() / 1000;
+  const expiresAt = storedTokenExpiry(idToken) ?? nowSeconds + config.maxTokenLifetimeSeconds;
+  const untilSeconds = expiresAt + config.clockLeewaySeconds;
+  if (untilSeconds <= nowSeconds) return;
+  const fingerprint = await tokenFingerprint(idToken);
+  state.revocations.noteSignedOut(fingerprint, untilSeconds, nowSeconds);
+  state.verifiedTokens.forget(idToken);
+  const recorded = await recordSignedOut(rt, config.issuer, fingerprint, untilSeconds, config.kvTimeoutMs);
+  if (!recorded.ok) rt.log({ event: "signed_out_record_failed", problem: recorded.failure });
 }
 
 /** Whether a state-changing request comes from this site's own pages. */

@@ -10,9 +10,16 @@ export interface RevocationList {
   readonly loadedAtMs: number;
   readonly size: number;
   readonly entries: ReadonlyMap<string, RevocationEntry>;
+  /** Fingerprints of signed-out ID tokens (signed-out-tokens.ts), each refused until then (seconds). */
+  readonly signedOut: ReadonlyMap<string, number>;
 }
 
-export const NO_REVOCATIONS: RevocationList = { loadedAtMs: 0, size: 0, entries: new Map() };
+export const NO_REVOCATIONS: RevocationList = {
+  loadedAtMs: 0,
+  size: 0,
+  entries: new Map(),
+  signedOut: new Map(),
+};
 
 /** What a token or a session says about itself that an operator may have revoked. */
 export interface RevocationSubject {
@@ -33,10 +40,25 @@ export function revocationSubject(identity: VerifiedIdentity): RevocationSubject
   };
 }
 
-export function compileRevocations(document: RevocationDocument, loadedAtMs: number): RevocationList {
+export function compileRevocations(
+  document: RevocationDocument,
+  loadedAtMs: number,
+  signedOut: ReadonlyMap<string, number> = new Map(),
+): RevocationList {
   const entries = new Map<string, RevocationEntry>();
   for (const entry of document.entries) entries.set(entryKey(entry.type, entry.value), entry);
-  return { loadedAtMs, size: entries.size, entries };
+  return { loadedAtMs, size: entries.size, entries, signedOut };
+}
+
+/** Whether a token (by its fingerprint) belongs to a session that signed out, and is not yet expired. */
+export function isSignedOut(list: RevocationList, fingerprint: string, nowSeconds: number): boolean {
+  const until = list.signedOut.get(fingerprint);
+  return until !== undefined && until > nowSeconds;
+}
+
+/** The failure a signed-out session's ID token gets when it comes back as a bearer token. */
+export function signedOutFailure(): Failure {
+  return unauthenticated("revoked", "signed_out");
 }
 
 /** The live entry that revokes this token or session, if any (an expired entry revokes nothing). */

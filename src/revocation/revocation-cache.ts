@@ -1,8 +1,13 @@
 import type { GateConfig } from "../config/config.ts";
+import { DEFAULTS } from "../config/defaults.ts";
 import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { compileRevocations, NO_REVOCATIONS, type RevocationList } from "./check-revocation.ts";
 import { parseRevocationDocument, revocationKey } from "./revocation-document.ts";
+import { listSignedOut } from "./signed-out-tokens.ts";
+
+/** Sign-outs this isolate remembers itself (beyond them, the oldest are left to KV's list). */
+const MAX_LOCAL_SIGN_OUTS = 10_000;
 
 export type RevocationLoadOutcome = "ok" | "invalid" | "kv_error";
 
@@ -21,9 +26,18 @@ export interface RevocationHealth {
  * request goes on. A failed read never replaces a good document; with none at all it fails open
  * (logged), because a KV outage must not become an authentication outage. Keeps values, never
  * in-flight promises.
+ *
+ * The same refresh lists the issuer's signed-out ID tokens in KV (signed-out-tokens.ts); a sign-out
+ * in this isolate is added at once (`noteSignedOut`), so no request ever reads KV for them.
  */
 export class RevocationCache {
+  /** The document as last read from KV. */
   #list: RevocationList | undefined;
+  /** Signed-out tokens as last listed from KV, and those signed out in this isolate. */
+  #listedSignedOut: ReadonlyMap<string, number> = new Map();
+  readonly #localSignedOut = new Map<string, number>();
+  /** What requests see: the document with both sets of signed-out tokens. */
+  #view: RevocationList = NO_REVOCATIONS;
   #backgroundStartedAtMs = Number.NEGATIVE_INFINITY;
   #lastFailureAtMs = Number.NEGATIVE_INFINITY;
   #lastLoad: RevocationHealth["lastLoad"];
@@ -35,17 +49,29 @@ export class RevocationCache {
     const freshMs = this.config.revocation.cacheSeconds * 1000;
     const list = this.#list;
     const ageMs = list ? now - list.loadedAtMs : Number.POSITIVE_INFINITY;
-    if (list && ageMs < freshMs) return list;
+    if (list && ageMs < freshMs) return this.#view;
     if (list && ageMs < this.config.revocation.maxStaleSeconds * 1000) {
       if (now - this.#backgroundStartedAtMs >= freshMs) {
         this.#backgroundStartedAtMs = now;
         rt.waitUntil(this.#load(rt));
       }
-      return list;
+      return this.#view;
     }
     // A failed read is retried once per interval, not by every request while KV is down.
     if (now - this.#lastFailureAtMs >= freshMs) await this.#load(rt);
-    return this.#list ?? NO_REVOCATIONS;
+    return this.#view;
+  }
+
+  /**
+   * A session of this isolate signed out: its ID token (by fingerprint) is refused here from now on,
+   * until `untilSeconds`. Other isolates learn it from KV at their next refresh.
+   */
+  noteSignedOut(fingerprint: string, untilSeconds: number, nowSeconds: number): void {
+    for (const [known, until] of this.#localSignedOut)
+      if (until <= nowSeconds || this.#localSignedOut.size >= MAX_LOCAL_SIGN_OUTS)
+        this.#localSignedOut.delete(known);
+    this.#localSignedOut.set(fingerprint, untilSeconds);
+    this.#compose();
   }
 
   health(nowMs: number): RevocationHealth {
@@ -61,7 +87,19 @@ export class RevocationCache {
   async #load(rt: Runtime): Promise<void> {
     const startedAt = rt.now();
     const issuer = this.config.issuer;
-    const read = await readKvText(rt.kv, revocationKey(issuer), this.config.kvTimeoutMs);
+    const { kvTimeoutMs } = this.config;
+    const [read, listed] = await Promise.all([
+      readKvText(rt.kv, revocationKey(issuer), kvTimeoutMs),
+      listSignedOut(rt, issuer, kvTimeoutMs, DEFAULTS.signedOutListMaxPages),
+    ]);
+    if (listed.ok) {
+      this.#listedSignedOut = listed.value.tokens;
+      if (listed.value.truncated)
+        rt.log({ event: "signed_out_list_truncated", issuer, listed: listed.value.tokens.size });
+    } else {
+      rt.log({ event: "signed_out_list_failed", issuer, problem: listed.failure });
+    }
+    this.#compose();
     if ("problem" in read) {
       this.#failed(rt, startedAt, "kv_error", read.problem);
       return;
@@ -76,6 +114,14 @@ export class RevocationCache {
       rt.log({ event: "revocation_entries_skipped", issuer, skipped: parsed.value.skipped });
     this.#list = compileRevocations(parsed.value.document, startedAt);
     this.#lastLoad = { outcome: "ok", atMs: startedAt };
+    this.#compose();
+  }
+
+  #compose(): void {
+    const signedOut = new Map(this.#listedSignedOut);
+    for (const [fingerprint, until] of this.#localSignedOut)
+      signedOut.set(fingerprint, Math.max(until, signedOut.get(fingerprint) ?? 0));
+    this.#view = { ...(this.#list ?? NO_REVOCATIONS), signedOut };
   }
 
   #failed(rt: Runtime, atMs: number, outcome: RevocationLoadOutcome, problem: string): void {

@@ -122,7 +122,9 @@ describe("browser sign-in against a real OpenID Provider (oidc-provider 9) with 
     const toProvider = new URL(logout.hops[0]!.location!);
     expect(`${toProvider.origin}${toProvider.pathname}`).toBe(`${provider.issuer}/session/end`);
     expect(toProvider.searchParams.get("post_logout_redirect_uri")).toBe(`${WORKER_ORIGIN}/auth/signed-out`);
-    expect(toProvider.searchParams.get("id_token_hint")).toMatch(/^eyJ/);
+    // RP-Initiated Logout 1.0 §2: client_id instead of id_token_hint (OIDC_LOGOUT_HINT's default).
+    expect(toProvider.searchParams.get("client_id")).toBe(CONFIDENTIAL_CLIENT.id);
+    expect(toProvider.searchParams.has("id_token_hint")).toBe(false);
     // oidc-provider asks the user to confirm; confirming ends its session and comes back to the site.
     const confirmPage = await logout.response.text();
     const confirmed = await browser.navigate(`${provider.issuer}/session/end/confirm`, {

@@ -1,6 +1,6 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CLIENT_ID, ISSUER, signToken, validClaims } from "../support/fake-issuer.ts";
-import { createHarness } from "../support/harness.ts";
+import { createHarness, type Harness } from "../support/harness.ts";
 import { expectForwardedAs, expectRefused, headerFor, signRaw } from "./forge.ts";
 
 /** A signed payload text: the valid claims with `members` spliced in as raw JSON (e.g. `"exp":1e400`). */
@@ -123,4 +123,105 @@ describe("hostile claims, validly signed", () => {
     for (const sub of ["", 123, null, ["user-123"], "u".repeat(256)])
       await expectRefused(h, h.bearer(await signToken(key, validClaims(now, { sub }))), "claim_invalid:sub");
   });
+
+  it('refuses an email rule unless email_verified is the boolean true: "false", 0, null, "true" and a missing one all count as not verified', async () => {
+    const h = await createHarness({
+      vars: { AUTH_ROUTES: [{ pattern: "/partners/*", allow: { email_domains: ["example.com"] } }] },
+    });
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    const cases: [string, string, string][] = [
+      [`"email_verified":"false"`, "claim_wrong_type", "email_verified: string, not boolean"],
+      [`"email_verified":"true"`, "claim_wrong_type", "email_verified: string, not boolean"],
+      [`"email_verified":0`, "claim_wrong_type", "email_verified: number, not boolean"],
+      [`"email_verified":1`, "claim_wrong_type", "email_verified: number, not boolean"],
+      [`"email_verified":null`, "claim_wrong_type", "email_verified: null, not boolean"],
+      [`"email_verified":[true]`, "claim_wrong_type", "email_verified: array, not boolean"],
+      [`"email_verified":false`, "forbidden_by_policy", "email_verified: false"],
+      ["", "forbidden_by_policy", "email_verified: absent"],
+    ];
+    for (const [member, reason, detail] of cases) {
+      const token = await signRaw(key, headerFor(key), claimsText(now, ["email_verified"], member));
+      await expectForbidden(h, h.bearer(token), "/partners/x", { reason, detail });
+    }
+    const verified = await signRaw(
+      key,
+      headerFor(key),
+      claimsText(now, ["email_verified"], `"email_verified":true`),
+    );
+    await expectForwardedAs(h, h.bearer(verified), "user-123", "/partners/x");
+  });
+
+  it("admits a missing email_verified on an email rule only with EMAIL_VERIFIED_REQUIRED = false", async () => {
+    const h = await createHarness({
+      vars: {
+        EMAIL_VERIFIED_REQUIRED: false,
+        AUTH_ROUTES: [{ pattern: "/partners/*", allow: { emails: ["ada@example.com"] } }],
+      },
+    });
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    const missing = await signRaw(key, headerFor(key), claimsText(now, ["email_verified"]));
+    await expectForwardedAs(h, h.bearer(missing), "user-123", "/partners/x");
+    const asString = await signRaw(
+      key,
+      headerFor(key),
+      claimsText(now, ["email_verified"], `"email_verified":"true"`),
+    );
+    await expectForbidden(h, h.bearer(asString), "/partners/x", { reason: "claim_wrong_type" });
+  });
+
+  it("refuses a group rule for a groups claim of the wrong type, and require_claims of another JSON type", async () => {
+    const h = await createHarness({
+      vars: {
+        AUTH_ROUTES: [
+          { pattern: "/admin/*", allow: { groups: ["admins"] } },
+          { pattern: "/reports/*", require_claims: { email_verified: true, level: 2 } },
+        ],
+      },
+    });
+    const key = h.issuer.keys[0]!;
+    const now = h.nowSeconds();
+    for (const groups of [`{"admins":true}`, `["admins",1]`, "1", "null"]) {
+      const token = await signRaw(key, headerFor(key), claimsText(now, ["groups"], `"groups":${groups}`));
+      await expectForbidden(h, h.bearer(token), "/admin/x", { reason: "claim_wrong_type" });
+    }
+    for (const groups of [`"admins"`, `["staff","admins"]`]) {
+      const token = await signRaw(key, headerFor(key), claimsText(now, ["groups"], `"groups":${groups}`));
+      await expectForwardedAs(h, h.bearer(token), "user-123", "/admin/x");
+    }
+    const levelText = await signToken(key, validClaims(now, { level: "2" }));
+    await expectForbidden(h, h.bearer(levelText), "/reports/x", {
+      reason: "claim_wrong_type",
+      detail: "level: string, require_claims wants number",
+    });
+    const verifiedText = await signToken(key, validClaims(now, { level: 2, email_verified: "true" }));
+    await expectForbidden(h, h.bearer(verifiedText), "/reports/x", { reason: "claim_wrong_type" });
+    await expectForwardedAs(
+      h,
+      h.bearer(await signToken(key, validClaims(now, { level: 2 }))),
+      "user-123",
+      "/reports/x",
+    );
+  });
 });
+
+/** A 403 from a verified identity the route does not admit: the origin never called, the reason logged. */
+async function expectForbidden(
+  h: Harness,
+  init: RequestInit,
+  path: string,
+  expected: { reason: string; detail?: string },
+): Promise<void> {
+  const originCallsBefore = h.originCalls.length;
+  const response = await h.fetch(path, init);
+  expect(response.status).toBe(403);
+  await response.arrayBuffer();
+  expect(h.originCalls).toHaveLength(originCallsBefore);
+  expect(h.logs.at(-1)).toMatchObject({
+    event: "decision",
+    outcome: "refused",
+    sub: "user-123",
+    ...expected,
+  });
+}

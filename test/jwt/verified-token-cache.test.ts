@@ -182,6 +182,30 @@ describe("VerifiedTokenCache bounds", () => {
     expect(cache.recall("token-c")).toBeDefined();
   });
 
+  it("works out a cached token's SHA-256 once and keeps it with the entry", async () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: 1024 });
+    cache.remember("token-a", await entry());
+    const digest = vi.spyOn(crypto.subtle, "digest");
+    const first = await cache.fingerprintOf("token-a");
+    expect(await cache.fingerprintOf("token-a")).toBe(first);
+    expect(digest).toHaveBeenCalledTimes(1);
+    // SHA-256("token-a"), base64url: what the sign-out records under.
+    const expected = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode("token-a")),
+    );
+    expect(first).toBe(
+      btoa(String.fromCharCode(...expected))
+        .replace(/\+/g, "-")
+        .replace(/\//g, "_")
+        .replace(/=+$/, ""),
+    );
+    // A token not in the cache is hashed every time it is asked for.
+    await cache.fingerprintOf("token-b");
+    await cache.fingerprintOf("token-b");
+    expect(digest).toHaveBeenCalledTimes(4);
+    digest.mockRestore();
+  });
+
   it("keeps within its byte budget and never stores a token larger than the budget", async () => {
     const cache = new VerifiedTokenCache({ maxEntries: 100, maxBytes: 100 });
     const e = await entry();

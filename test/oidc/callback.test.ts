@@ -325,4 +325,71 @@ describe("/auth/callback when KV does not answer", () => {
       { event: "login_state_store_failed", operation: "get", problem: "timed out after 1000 ms" },
     ]);
   });
+
+  describe("the RFC 9207 iss parameter", () => {
+    async function providerSendingIss() {
+      const h = await createHarness();
+      const document = {
+        ...h.issuer.discoveryDocument,
+        authorization_response_iss_parameter_supported: true,
+      };
+      h.issuer.discoveryResponder = () => Response.json(document);
+      return h;
+    }
+
+    it("refuses a callback without iss when discovery says the provider sends it (RFC 9207 §2.4): a 400 page, no session, no loop", async () => {
+      const h = await providerSendingIss();
+      const browser = new Browser(h);
+      const res = await browser.signIn("/private");
+      expect(res.status).toBe(400);
+      expect(res.headers.get("location")).toBeNull();
+      expect(await res.text()).toContain('href="/auth/login?return_to=%2Fprivate"');
+      expect(browser.cookies.has(SESSION)).toBe(false);
+      expect(h.provider.tokenRequests).toEqual([]);
+      expect(h.logs.at(-1)).toMatchObject({ outcome: "login_failed", status: 400, reason: "iss_missing" });
+    });
+
+    it("refuses a provider error response without iss from such a provider too (RFC 9207 §2.4)", async () => {
+      const h = await providerSendingIss();
+      const res = await new Browser(h).signIn("/private", { error: "access_denied" });
+      expect(res.status).toBe(400);
+      expect(h.logs.at(-1)).toMatchObject({ outcome: "login_failed", reason: "iss_missing" });
+    });
+
+    it("signs in when iss equals the issuer exactly (RFC 9207 §2.4)", async () => {
+      const h = await providerSendingIss();
+      const res = await new Browser(h).signIn("/private", { iss: "https://issuer.test" });
+      expect(res.status).toBe(303);
+      expect(h.logs.at(-1)).toMatchObject({ outcome: "login_completed" });
+    });
+
+    it("refuses an iss of another issuer or a look-alike, whether or not discovery announces iss (mix-up, RFC 9207 §2.4)", async () => {
+      for (const announce of [true, false]) {
+        const h = announce ? await providerSendingIss() : await createHarness();
+        for (const iss of ["https://attacker.test", "https://issuer.test/", "https://ISSUER.test", ""]) {
+          const res = await new Browser(h).signIn("/private", { iss });
+          expect(res.status, `${announce} ${iss}`).toBe(400);
+          expect(h.logs.at(-1)).toMatchObject({ outcome: "login_failed", reason: "iss_mismatch" });
+        }
+        expect(h.provider.tokenRequests).toEqual([]);
+      }
+    });
+
+    it("refuses iss given twice, even when one of them is the issuer", async () => {
+      const h = await createHarness();
+      const browser = new Browser(h);
+      const callback = new URL(
+        h.provider.approve(await browser.startLogin("/private"), { iss: "https://issuer.test" }),
+      );
+      callback.searchParams.append("iss", "https://attacker.test");
+      const res = await browser.visit(callback.href);
+      expect(res.status).toBe(400);
+      expect(h.logs.at(-1)).toMatchObject({ reason: "iss_mismatch", detail: "iss given more than once" });
+    });
+
+    it("signs in without iss when discovery does not announce it", async () => {
+      const h = await createHarness();
+      expect((await new Browser(h).signIn("/private")).status).toBe(303);
+    });
+  });
 });

@@ -22,11 +22,9 @@ describe("/auth/logout", () => {
     expect(`${location.origin}${location.pathname}`).toBe("https://issuer.test/logout");
     expect(location.searchParams.get("post_logout_redirect_uri")).toBe("https://site.test/auth/signed-out");
     expect(location.searchParams.get("client_id")).toBe("client-1");
-    const hint = location.searchParams.get("id_token_hint")!;
-    expect(JSON.parse(atob(hint.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")))).toMatchObject({
-      sub: "user-123",
-      aud: "client-1",
-    });
+    // By default the ID token stays out of the browser's history and the provider's logs.
+    expect(location.searchParams.has("id_token_hint")).toBe(false);
+    expect([...location.searchParams.keys()].sort()).toEqual(["client_id", "post_logout_redirect_uri"]);
     expect(res.headers.getSetCookie()).toContain(
       `${SESSION}=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT`,
     );
@@ -40,6 +38,23 @@ describe("/auth/logout", () => {
     // …and in another isolate of this location, which reads KV.
     const elsewhere = await h.otherIsolate()("/private", { headers: { ...NAVIGATION, cookie: copied } });
     expect(elsewhere.status).toBe(302);
+  });
+
+  it('sends the session\'s ID token as id_token_hint only with OIDC_LOGOUT_HINT = "id_token_hint" (RP-Initiated Logout §2)', async () => {
+    const h = await createHarness({ vars: { OIDC_LOGOUT_HINT: "id_token_hint" } });
+    const browser = await signedIn(h);
+    const res = await browser.post("/auth/logout");
+    const location = new URL(res.headers.get("location")!);
+    const hint = location.searchParams.get("id_token_hint")!;
+    expect(hint).toBe(h.provider.issuedIdTokens.at(-1));
+    expect(JSON.parse(atob(hint.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")))).toMatchObject({
+      sub: "user-123",
+      aud: "client-1",
+    });
+    expect(location.searchParams.get("client_id")).toBe("client-1");
+    expect(location.searchParams.get("post_logout_redirect_uri")).toBe("https://site.test/auth/signed-out");
+    // The hint that left in the address bar opens nothing any more.
+    expect((await h.fetch("/private", h.bearer(hint))).status).toBe(401);
   });
 
   it("also forgets pending sign-in attempts", async () => {

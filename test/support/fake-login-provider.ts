@@ -27,6 +27,8 @@ export interface ApproveOptions {
   /** Answer with `error` (and `error_description`) instead of a code (RFC 6749 §4.1.2.1). */
   readonly error?: string;
   readonly errorDescription?: string;
+  /** The RFC 9207 `iss` parameter to put in the response (none by default). */
+  readonly iss?: string;
 }
 
 /**
@@ -48,6 +50,8 @@ export class FakeLoginProvider {
   /** Applied to every ID token issued (e.g. a wrong nonce, another audience). */
   idTokenOverrides: Record<string, unknown> = {};
   readonly tokenRequests: TokenRequestSeen[] = [];
+  /** Every ID token issued, in order. */
+  readonly issuedIdTokens: string[] = [];
   readonly #codes = new Map<string, IssuedCode>();
   readonly #refreshTokens = new Map<string, IssuedRefreshToken>();
   #counter = 0;
@@ -70,6 +74,7 @@ export class FakeLoginProvider {
     const callback = new URL(redirectUri);
     const state = params.get("state");
     if (state !== null) callback.searchParams.set("state", state);
+    if (options.iss !== undefined) callback.searchParams.set("iss", options.iss);
     if (options.error) {
       callback.searchParams.set("error", options.error);
       if (options.errorDescription) callback.searchParams.set("error_description", options.errorDescription);
@@ -153,6 +158,7 @@ export class FakeLoginProvider {
       this.issuer.keys[0]!,
       validClaims(now, { exp: now + this.idTokenLifetimeSeconds, ...claims, ...this.idTokenOverrides }),
     );
+    if (!withoutIdToken) this.issuedIdTokens.push(idToken);
     const body: Record<string, unknown> = {
       access_token: `access-${++this.#counter}`,
       token_type: "Bearer",
