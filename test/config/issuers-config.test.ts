@@ -144,3 +144,18 @@ describe("AUTH_ISSUERS and the route fields issuers and require_scopes", () => {
     expect(checked.warnings).toEqual([]);
   });
 });
+
+describe("issuers and scopes in the path-reading conflicts", () => {
+  it("counts two rules that differ only in issuers or require_scopes as granting other access", () => {
+    expect(
+      problems({
+        AUTH_ROUTES: [
+          { pattern: "/API/*", issuers: ["api"] },
+          { pattern: "/api/*", issuers: ["login"] },
+          { pattern: "/Orders/*", issuers: ["api"], require_scopes: ["orders:read"] },
+          { pattern: "/orders/*", issuers: ["api"] },
+        ],
+      }).map((problem) => problem.slice(0, problem.indexOf(":"))),
+    ).toEqual(["AUTH_ROUTES[1].pattern", "AUTH_ROUTES[3].pattern"]);
+  });
+});
