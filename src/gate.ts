@@ -98,7 +98,13 @@ export async function gateRequest(
   const scopeFailure = checkRequiredScopes(route, identity);
   const access = scopeFailure
     ? { admitted: false as const, failure: scopeFailure }
-    : judgeAccess(route, identity, config);
+    : judgeAccess(route, identity, {
+        // The claim the identity's own issuer keeps groups in (groups_claim of AUTH_ISSUERS).
+        groupsClaim:
+          config.issuers.find((issuer) => issuer.name === identity.issuerName)?.groupsClaim ??
+          config.groupsClaim,
+        emailVerifiedRequired: config.emailVerifiedRequired,
+      });
   if (!access.admitted) {
     const forbidden = access.failure;
     const page = auth.via === "session" && classifyRequest(request) === "navigation";

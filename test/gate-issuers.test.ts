@@ -302,6 +302,41 @@ describe("several issuers, selected by iss, per route", () => {
     expect([ci.discoveryFetchCount(), ci.jwksFetchCount()]).toEqual([0, 1]);
   });
 
+  it("reads groups from the issuer's own groups_claim, for X-Auth-Groups and allow rules alike", async () => {
+    const api = new FakeIssuer([await makeSigningKey("RS256", "api-1")], API);
+    const issuers = [{ ...AUTH_ISSUERS[1], groups_claim: "roles" }];
+    const routes = [{ pattern: "/api/*", issuers: ["api"], allow: { groups: ["buyer"] } }, { pattern: "*" }];
+    const h = await createHarness({
+      otherIssuers: [api],
+      vars: { AUTH_ISSUERS: issuers, AUTH_ROUTES: routes },
+    });
+    const now = h.nowSeconds();
+    const token = (roles: unknown) =>
+      signToken(
+        api.keys[0]!,
+        {
+          iss: API,
+          sub: "u",
+          aud: API_AUDIENCE,
+          client_id: "app",
+          roles,
+          groups: ["buyer"],
+          iat: now,
+          exp: now + 300,
+        },
+        { typ: "at+jwt" },
+      );
+    expect((await h.fetch("/api/orders", h.bearer(await token(["buyer", "viewer"])))).status).toBe(200);
+    expect(h.originCalls[0]!.headers.get("x-auth-groups")).toBe("buyer,viewer");
+    // `groups` is not this issuer's groups claim: it admits nobody.
+    expect((await h.fetch("/api/orders", h.bearer(await token(["viewer"])))).status).toBe(403);
+    expect((await h.fetch("/api/orders", h.bearer(await token(7)))).status).toBe(403);
+    expect(lastDecision(h)).toMatchObject({
+      reason: "claim_wrong_type",
+      detail: "roles: number, not strings",
+    });
+  });
+
   it("answers 401, never a sign-in redirect, to a browser on a route that does not accept the sign-in issuer", async () => {
     const { h } = await setup();
     const browser = new Browser(h);
