@@ -1,6 +1,6 @@
 import type { SessionSettings } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
-import { withUserinfo } from "../oidc/userinfo.ts";
+import { withUserinfo } from "../oidc/userinfo-claims.ts";
 
 /** What KV keeps for a signed-in browser. Times are seconds since the epoch. */
 export interface SessionRecord {
