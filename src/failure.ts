@@ -15,6 +15,8 @@ export type FailureKind =
   | "unavailable"
   /** A sign-in that cannot be completed (unknown state, provider error…): a 400 page, never a loop. */
   | "bad_login"
+  /** A path origins may read under rules that grant different access: 400, never a sign-in redirect. */
+  | "bad_path"
   | OwnFailureKind;
 
 /** Failures that do not depend on who asked: answered the same to every client, no context needed. */
@@ -53,6 +55,8 @@ export type FailureReason =
    * `hasgroups`), and a route rule on groups is what decides: it cannot be decided (a 403).
    */
   | "groups_overage"
+  /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
+  | "ambiguous_path"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"

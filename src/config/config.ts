@@ -1,3 +1,4 @@
+import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { ClaimPath } from "../policy/claim-path.ts";
 import type { RuleValue } from "../policy/claim-types.ts";
@@ -22,6 +23,8 @@ export interface RoutePolicy {
   readonly allow?: AllowRules;
   /** Every one must match (`require_claims`), in the order written. */
   readonly requireClaims: readonly ClaimRequirement[];
+  /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
+  readonly assertionAudience?: string;
 }
 
 /** One `require_claims` entry: the claim (compiled once) and the values any one of which matches. */
@@ -150,4 +153,6 @@ export interface GateConfig {
   readonly session: SessionSettings;
   /** Whether sign-in is available: a session secret is configured. */
   readonly loginEnabled: boolean;
+  /** Signed identity assertions (ASSERTION_SIGNING_KEY); absent when not configured. */
+  readonly assertion?: AssertionSettings;
 }
