@@ -50,6 +50,11 @@ export type FailureReason =
   | "forbidden_by_policy"
   /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
   | "claim_wrong_type"
+  /**
+   * The provider left the groups claim out for too many groups (Entra ID's `_claim_names.groups` or
+   * `hasgroups`), and a route rule on groups is what decides: it cannot be decided (a 403).
+   */
+  | "groups_overage"
   /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
   | "ambiguous_path"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
@@ -79,6 +84,10 @@ export type FailureReason =
   | "code_exchange_failed"
   | "token_response_invalid"
   | "id_token_missing"
+  /** OIDC_USERINFO: the UserInfo endpoint failed or answered something unusable (OIDC Core §5.3). */
+  | "userinfo_failed"
+  /** OIDC Core §5.3.2: the UserInfo response's `sub` is not the ID token's. */
+  | "userinfo_sub_mismatch"
   | "login_not_enabled"
   // edge-auth's own failures.
   | "method_not_allowed"

@@ -65,6 +65,8 @@ export const DEFAULTS = {
   tokenAuthMethodWithSecret: "client_secret_basic",
   /** RP-Initiated Logout 1.0 §2: `client_id` keeps the ID token out of browser history and provider logs. */
   logoutHint: "client_id",
+  /** OIDC_USERINFO: the UserInfo endpoint is not called unless asked for. */
+  userinfo: false,
   /** A login attempt (state, nonce, PKCE verifier) lives this long at most. */
   loginTransactionTtlSeconds: 10 * 60,
   /** Sign-ins in progress per browser (tabs); older attempts are dropped beyond this. */

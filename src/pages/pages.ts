@@ -35,6 +35,10 @@ function explainSignInFailure(reason: FailureReason, providerError: ProviderErro
       return "<p>This sign-in was not started in this browser, or it has already been completed.</p>";
     case "revoked":
       return "<p>Your access to this site has been revoked.</p>";
+    case "userinfo_sub_mismatch":
+      return "<p>The identity provider's user information names another account than the sign-in.</p>";
+    case "userinfo_failed":
+      return "<p>The identity provider's user information could not be had or used.</p>";
     case "token_endpoint_unavailable":
     case "discovery_unavailable":
     case "jwks_unavailable":
@@ -70,6 +74,26 @@ export function forbiddenPage(identity: VerifiedIdentity, formActionOrigins: rea
     bodyHtml:
       `<p>You are signed in as <strong>${escapeHtml(who)}</strong>${also}, but this page is not open to your account.</p>` +
       "<p>Sign out to continue with another account.</p>" +
+      `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
+  });
+}
+
+/**
+ * 403: the provider left the user's groups out of the token (too many groups: Entra ID's group
+ * overage), so a rule on groups cannot be decided. Says so, so the administrator can fix the claim.
+ */
+export function groupsWithheldPage(
+  identity: VerifiedIdentity,
+  formActionOrigins: readonly string[],
+): Response {
+  const who = identity.email ?? identity.name ?? identity.sub;
+  return renderPage({
+    status: 403,
+    title: "Too many groups",
+    formActionOrigins,
+    bodyHtml:
+      `<p>You are signed in as <strong>${escapeHtml(who)}</strong>, but your identity provider sent too many groups: it left them all out of the sign-in, so this site cannot tell whether this page is open to your account.</p>` +
+      "<p>Ask the site's administrator to have the provider send only the groups (or app roles) this site uses.</p>" +
       `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
   });
 }

@@ -5,6 +5,7 @@ import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
 import {
   accessRevokedPage,
   forbiddenPage,
+  groupsWithheldPage,
   misconfiguredPage,
   type ProviderError,
   pathNotServedPage,
@@ -33,6 +34,9 @@ export interface FailureContext {
   readonly providerError?: ProviderError;
 }
 
+const GROUPS_WITHHELD =
+  "the identity provider left the groups out of the token (too many groups); this route's rule on groups cannot be decided";
+
 /** Stands in for the context of a failure of edge-auth's own, whose answer does not depend on it. */
 const NO_CONTEXT: FailureContext = { realm: "", credentialSent: false, presentation: "api" };
 
@@ -60,8 +64,13 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
     case "bad_request":
       return challenge(400, "invalid_request", context);
     case "forbidden":
-      if (page && context.identity) return forbiddenPage(context.identity, context.formActionOrigins ?? []);
-      return json(403, { error: "forbidden" });
+      if (page && context.identity)
+        return failure.reason === "groups_overage"
+          ? groupsWithheldPage(context.identity, context.formActionOrigins ?? [])
+          : forbiddenPage(context.identity, context.formActionOrigins ?? []);
+      return failure.reason === "groups_overage"
+        ? json(403, { error: "forbidden", error_description: GROUPS_WITHHELD })
+        : json(403, { error: "forbidden" });
     case "unavailable": {
       const retryAfterSeconds = failure.retryAfterSeconds ?? DEFAULTS.unavailableRetryAfterSeconds;
       if (page) return unavailablePage(retryAfterSeconds);

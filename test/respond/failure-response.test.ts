@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Failure, FailureKind, OwnFailure } from "../../src/failure.ts";
 import { sealVerifiedIdentity } from "../../src/identity.ts";
+import { topLevelClaim } from "../../src/policy/claim-path.ts";
 import { type FailureContext, respondToFailure } from "../../src/respond/failure-response.ts";
 
 const REALM = "edge-auth";
@@ -14,7 +15,7 @@ const api: FailureContext = { realm: REALM, credentialSent: true, presentation: 
 const page: FailureContext = { ...api, presentation: "page", loginUrl: LOGIN_URL };
 const identity = sealVerifiedIdentity(
   { iss: "https://issuer.test", sub: "alice", exp: 2_000_000_000 },
-  "groups",
+  topLevelClaim("groups"),
 );
 
 /** The headers the switch decides; absent ones are null, so an extra header fails the row. */
