@@ -6,7 +6,9 @@ import { isLoopbackHost } from "./http/secure-url.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import { recordDecision } from "./observe/decision-log.ts";
 import { requestIdOf } from "./observe/request-id.ts";
+import { backchannelLogout } from "./oidc/backchannel-logout.ts";
 import { completeLogin } from "./oidc/callback.ts";
+import { frontchannelLogout } from "./oidc/frontchannel-logout.ts";
 import { startLogin } from "./oidc/login.ts";
 import { logout, showLogoutConfirmation } from "./oidc/logout.ts";
 import { signedOutPage, signInNotEnabledPage } from "./pages/pages.ts";
@@ -25,7 +27,7 @@ type Handler = (request: Request, rt: Runtime, state: IsolateState) => Promise<R
 
 /**
  * The only place that knows Hono: it wires edge-auth's own endpoints (sign-in, callback, sign-out,
- * whoami) and sends every other request to the gate.
+ * whoami, the provider's logout requests) and sends every other request to the gate.
  */
 export function createApp(): Hono<{ Bindings: RequestScope }> {
   const app = new Hono<{ Bindings: RequestScope }>();
@@ -62,6 +64,9 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
     own(() => signedOutPage()),
   );
   app.get(AUTH_PATHS.whoami, own(whoami));
+  // Logout requests from the provider (docs/login.md): they end sessions by sid or sub.
+  app.post(AUTH_PATHS.backchannelLogout, own(backchannelLogout));
+  app.get(AUTH_PATHS.frontchannelLogout, own(frontchannelLogout));
   for (const path of Object.values(AUTH_PATHS)) app.all(path, (c) => methodNotAllowed(c.req.method, path));
 
   app.all("*", (c) => gateRequest(c.req.raw, new URL(c.req.raw.url), c.env.env, c.env.rt, c.env.state));
@@ -94,7 +99,8 @@ export function respondToBug(error: unknown, request: Request, rt: Runtime, stat
 }
 
 function methodNotAllowed(method: string, path: string): Response {
-  const allowed = path === AUTH_PATHS.logout ? "GET, POST" : "GET";
+  const allowed =
+    path === AUTH_PATHS.logout ? "GET, POST" : path === AUTH_PATHS.backchannelLogout ? "POST" : "GET";
   return respondToFailure({
     kind: "method_not_allowed",
     reason: "method_not_allowed",

@@ -83,9 +83,19 @@ export const DEFAULTS = {
   kvPropagationSeconds: 60,
   /** KV refuses an `expirationTtl` below this. */
   kvMinTtlSeconds: 60,
+  /**
+   * Back-Channel Logout 1.0 §2.6: a logout token whose `iat` is older than this (plus the clock
+   * leeway) is refused; its `jti` is remembered as long as the token could be accepted.
+   */
+  logoutTokenMaxAgeSeconds: 10 * 60,
+  /** Ended sessions (by sid or sub) listed per revocation refresh: at most this many KV list pages. */
+  endedSessionsListMaxPages: 20,
 } as const;
 
-/** The paths edge-auth answers itself; register `callback` and `signedOut` at the provider. */
+/**
+ * The paths edge-auth answers itself; register `callback` and `signedOut` at the provider, and
+ * `backchannelLogout` / `frontchannelLogout` as its logout URIs (docs/login.md).
+ */
 export const AUTH_PATHS = {
   login: "/auth/login",
   callback: "/auth/callback",
@@ -93,6 +103,8 @@ export const AUTH_PATHS = {
   signedOut: "/auth/signed-out",
   whoami: "/auth/whoami",
   health: "/auth/health",
+  backchannelLogout: "/auth/backchannel-logout",
+  frontchannelLogout: "/auth/frontchannel-logout",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */
