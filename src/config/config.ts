@@ -1,3 +1,4 @@
+import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
@@ -19,6 +20,8 @@ export interface RoutePolicy {
   /** Absent: every verified identity is admitted. */
   readonly allow?: AllowRules;
   readonly requireClaims: Readonly<Record<string, string | number | boolean>>;
+  /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
+  readonly assertionAudience?: string;
 }
 
 export interface IdentityHeaderNames {
@@ -135,4 +138,6 @@ export interface GateConfig {
   readonly session: SessionSettings;
   /** Whether sign-in is available: a session secret is configured. */
   readonly loginEnabled: boolean;
+  /** Signed identity assertions (ASSERTION_SIGNING_KEY); absent when not configured. */
+  readonly assertion?: AssertionSettings;
 }
