@@ -1,9 +1,10 @@
+import { type ClaimPath, compileClaimPath, topLevelClaim } from "../policy/claim-path.ts";
 import type { IssuerPolicy } from "./config.ts";
 import { type IssuerEntryInput, LOGIN_ISSUER_NAME } from "./schema-issuers.ts";
 
 /** What an issuer inherits from the global settings when its entry does not say. */
 export interface IssuerDefaults {
-  readonly groupsClaim: string;
+  readonly groupsClaim: ClaimPath;
   readonly allowedAlgorithms: readonly string[];
   readonly clockLeewaySeconds: number;
 }
@@ -48,11 +49,17 @@ export function issuerPolicyOf(entry: IssuerEntryInput, defaults: IssuerDefaults
     trustedAudiences: [],
     checkAuthorizedParty: false,
     accessTokenTyp: entry.access_token_typ,
-    groupsClaim: entry.groups_claim ?? defaults.groupsClaim,
+    groupsClaim: entry.groups_claim === undefined ? defaults.groupsClaim : groupsClaimOf(entry.groups_claim),
     allowedAlgorithms: entry.algorithms ?? defaults.allowedAlgorithms,
     clockLeewaySeconds: entry.clock_leeway_seconds ?? defaults.clockLeewaySeconds,
     ...(entry.jwks_uri === undefined ? {} : { jwksUri: entry.jwks_uri }),
   };
+}
+
+/** A claim name the schema has checked (a pointer that compiles); a top-level name otherwise. */
+export function groupsClaimOf(name: string): ClaimPath {
+  const compiled = compileClaimPath(name);
+  return compiled.ok ? compiled.path : topLevelClaim(name);
 }
 
 /** A route's issuers by their exact `iss`: the names it lists (or "login"), those that exist. */

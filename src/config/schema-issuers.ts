@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { isSecureUrl } from "../http/secure-url.ts";
+import { claimName } from "./schema-routes.ts";
 import { nonEmptyString, wholeNumber } from "./schema-values.ts";
 
 /** The name the sign-in issuer (OIDC_ISSUER / OIDC_CLIENT_ID) has in route rules. */
@@ -55,7 +56,7 @@ export const issuerEntrySchema = v.strictObject(
       v.check((types) => new Set(types).size === types.length, "must not repeat a token type"),
     ),
     client_ids: v.optional(nonEmptyList("client ids")),
-    groups_claim: v.optional(nonEmptyString),
+    groups_claim: v.optional(claimName),
     algorithms: v.optional(nonEmptyList("algorithms")),
     clock_leeway_seconds: v.optional(wholeNumber(0, 300)),
     access_token_typ: v.optional(

@@ -29,7 +29,8 @@ export interface PreparseFailure {
  * segments of canonical base64url, a non-empty signature, a header that is a UTF-8 JSON object
  * without duplicate keys, a string `alg` from the allow-list, no `crit` (RFC 7515 §4.1.11: we
  * understand no extensions, so `b64:false` never applies), no `zip`, and `typ`, when present, "JWT"
- * or "at+jwt" (RFC 9068 §2.1; either with or without "application/", in any case). `jku`, `x5u`,
+ * or "at+jwt" (RFC 9068 §2.1; either with or without "application/", in any case) — or, when the
+ * caller expects another explicit type (`logout+jwt`), one that `acceptsType` admits. `jku`, `x5u`,
  * `jwk` and `x5c` are never read. The payload is decoded but not parsed here: the verifier parses it
  * strictly once, reads only `iss` from it before the signature is checked (to choose the issuer whose
  * keys may verify it), and trusts nothing else in it until the signature holds.
@@ -37,6 +38,7 @@ export interface PreparseFailure {
 export function preparseCompactJws(
   token: string,
   allowedAlgorithms: readonly string[],
+  acceptsType?: (typ: unknown) => boolean,
 ): Result<UnverifiedJws, PreparseFailure> {
   const firstDot = token.indexOf(".");
   const secondDot = token.indexOf(".", firstDot + 1);
@@ -58,7 +60,13 @@ export function preparseCompactJws(
   if ("crit" in header) return fail({ reason: "crit_not_supported", detail: "header has crit" });
   if ("b64" in header || "zip" in header)
     return fail({ reason: "malformed", detail: "header has b64 or zip" });
-  const declaredType = "typ" in header ? declaredTypeOf(header.typ) : "jwt";
+  const declaredType = !("typ" in header)
+    ? "jwt"
+    : acceptsType === undefined
+      ? declaredTypeOf(header.typ)
+      : acceptsType(header.typ)
+        ? "jwt"
+        : undefined;
   if (declaredType === undefined)
     return fail({ reason: "unsupported_token_type", detail: `typ ${printable(header.typ)}` });
   if ("cty" in header)

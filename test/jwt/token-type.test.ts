@@ -11,7 +11,7 @@ const both: IssuerPolicy = {
   trustedAudiences: [],
   checkAuthorizedParty: false,
   accessTokenTyp: "any",
-  groupsClaim: "groups",
+  groupsClaim: { name: "groups", tokens: ["groups"] },
   allowedAlgorithms: ["RS256"],
   clockLeewaySeconds: 30,
 };

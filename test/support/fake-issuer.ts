@@ -80,6 +80,8 @@ export class FakeIssuer {
   discoveryResponder: Responder | undefined;
   /** The token endpoint, when a test plays the login flow (see fake-login-provider.ts). */
   tokenHandler: ((request: Request) => Promise<Response>) | undefined;
+  /** The UserInfo endpoint (OIDC Core §5.3), likewise. */
+  userinfoHandler: ((request: Request) => Promise<Response> | Response) | undefined;
   readonly fetches: string[] = [];
 
   /** The issuer identifier (`iss`); each instance of the fake is its own provider at its own origin. */
@@ -97,6 +99,7 @@ export class FakeIssuer {
       authorization_endpoint: `${this.url}/authorize`,
       token_endpoint: `${this.url}/token`,
       end_session_endpoint: `${this.url}/logout`,
+      userinfo_endpoint: `${this.url}/userinfo`,
     };
   }
 
@@ -133,6 +136,7 @@ export class FakeIssuer {
       return this.jwksResponse();
     }
     if (url.pathname === "/token" && this.tokenHandler) return this.tokenHandler(request);
+    if (url.pathname === "/userinfo" && this.userinfoHandler) return this.userinfoHandler(request);
     return new Response("not found", { status: 404 });
   }
 
