@@ -36,7 +36,21 @@ describe("AUTH_ISSUERS and the route fields issuers and require_scopes", () => {
     const [login, ci, api] = loaded.value.issuers;
     expect(login).toMatchObject({ name: "login", issuer: "https://login.example.com", clientIds: ["site"] });
     expect(ci).toMatchObject({ name: "ci", tokenTypes: ["id_token"], clockLeewaySeconds: 30 });
-    expect(api).toMatchObject({ name: "api", accessTokenTyp: "at+jwt", groupsClaim: "groups" });
+    expect(api).toMatchObject({ name: "api", accessTokenTyp: "at+jwt", groupsClaim: { name: "groups" } });
+    const keycloak = loadConfig({
+      ...base,
+      AUTH_ISSUERS: [{ ...base.AUTH_ISSUERS[1], groups_claim: "/realm_access/roles" }],
+      AUTH_ROUTES: [{ pattern: "*" }],
+    });
+    expect(keycloak.ok && keycloak.value.issuers[1]!.groupsClaim.tokens).toEqual(["realm_access", "roles"]);
+    expect(
+      problems({
+        AUTH_ISSUERS: [{ ...base.AUTH_ISSUERS[1], groups_claim: "/a//b" }],
+        AUTH_ROUTES: [{ pattern: "*" }],
+      }),
+    ).toEqual([
+      'AUTH_ISSUERS[0].groups_claim: "/a//b" is a JSON Pointer with an empty step; name each member, e.g. "/realm_access/roles"',
+    ]);
     const [deploy, apiRoute, admin] = loaded.value.routes;
     expect([...deploy!.acceptedIssuers.keys()]).toEqual(["https://token.actions.githubusercontent.com"]);
     expect(apiRoute!.requireScopes).toEqual(["orders:read"]);
