@@ -5,6 +5,7 @@ import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./
 import { crossFieldProblems } from "./cross-checks.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { ConfigProblem } from "./problem.ts";
+import { routeConflicts } from "./route-conflicts.ts";
 import { compilePattern } from "./route-pattern.ts";
 import {
   authParamsSchema,
@@ -49,7 +50,9 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ? parsedRoutes.output.map(compileRoute)
     : validRulesOf(routesInput);
   const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
+  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
+  problems.push(...routeConflicts(validRoutes, defaultRoute));
   if (problems.length > 0 || !parsedRoutes?.success) return fail(problems);
   // Every field parsed: together they are the schema's output.
   const raw = fields as RawEnv;
@@ -67,7 +70,6 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   const routes = validRoutes;
-  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   const session = sessionSettings(raw);
   const login = loginSettings(raw, parsedAuthParams?.success ? parsedAuthParams.output : {});
 
