@@ -52,6 +52,8 @@ export interface Rig {
   token(index: number): string;
   /** Sets the waits and faults of the provider and of KV. */
   setFaults(provider: Faults, kv: Faults): Promise<void>;
+  /** Valid tokens of the key the next rotation brings in, minted ahead (signing blocks Node). */
+  tokensOfNextKey(count: number): string[];
   /** A new signing key; the provider publishes it next to the old one, and new tokens use it. */
   rotateKey(): Promise<void>;
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startRig(dir: string, modules: Modules): Promise<Rig> {
   const upstream = `http://127.0.0.1:${ports.upstream}`;
   const issuer = `${upstream}/idp`;
   let keys: BenchKey[] = [await makeKey("RS256", "rs-1")];
+  let nextKey = await makeKey("RS256", "rs-2");
   const defs = [
     {
       name: "upstream",
@@ -136,10 +139,20 @@ export async function startRig(dir: string, modules: Modules): Promise<Rig> {
       await post(`${upstream}/__bench/faults`, provider);
       await post(`http://127.0.0.1:${ports.kv}/__bench/faults`, kv);
     },
+    tokensOfNextKey: (count) =>
+      Array.from({ length: count }, (_, index) =>
+        signToken(
+          nextKey,
+          claimsFor(
+            { issuer, clientId: CLIENT_ID, keys, count: 1, nowSeconds, lifetimeSeconds: 86_400 },
+            index,
+          ),
+        ),
+      ),
     async rotateKey() {
-      const next = await makeKey("RS256", `rs-${keys.length + 1}`);
-      keys = [...keys.slice(-1), next];
+      keys = [...keys.slice(-1), nextKey];
       await post(`${upstream}/__bench/jwks?path=/idp`, jwksOf(keys));
+      nextKey = await makeKey("RS256", `rs-${keys.length + 1}-${Date.now()}`);
     },
     stop: workerd.stop,
   };
