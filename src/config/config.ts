@@ -1,4 +1,5 @@
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
+import type { StepUpRequirement } from "../policy/step-up.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
 export type UnauthenticatedAnswer = "auto" | "login" | "401";
@@ -19,6 +20,8 @@ export interface RoutePolicy {
   /** Absent: every verified identity is admitted. */
   readonly allow?: AllowRules;
   readonly requireClaims: Readonly<Record<string, string | number | boolean>>;
+  /** `require_acr`, `require_amr`, `max_age`: absent when the route has none (src/policy/step-up.ts). */
+  readonly stepUp?: StepUpRequirement;
 }
 
 export interface IdentityHeaderNames {

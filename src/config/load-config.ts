@@ -13,6 +13,7 @@ import {
   routeRuleSchema,
   routesSchema,
 } from "./schema.ts";
+import { compileStepUp } from "./schema-step-up.ts";
 
 export { type ConfigProblem, formatProblem } from "./problem.ts";
 
@@ -226,6 +227,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
           },
         }),
     requireClaims: rule.require_claims ?? {},
+    ...compileStepUp(rule),
   };
 }
 

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { patternProblem } from "./route-pattern.ts";
+import { stepUpFields } from "./schema-step-up.ts";
 import { nonEmptyString } from "./schema-values.ts";
 
 const claimValue = v.union([v.string(), v.number(), v.boolean()], "must be a string, number or boolean");
@@ -52,9 +53,10 @@ export const routeRuleSchema = v.strictObject(
       ),
     ),
     require_claims: v.optional(requireClaimsSchema),
+    ...stepUpFields,
   },
   (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims`,
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, require_acr, require_amr, max_age`,
 );
 
 export const routesSchema = v.pipe(

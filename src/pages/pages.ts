@@ -2,6 +2,8 @@ import { AUTH_PATHS } from "../config/defaults.ts";
 import type { FailureReason } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { loginUrlFor } from "../oidc/login-url.ts";
+import type { StepUpRequirement } from "../policy/step-up.ts";
+import { describeStepUp } from "../policy/step-up-wording.ts";
 import { escapeHtml, renderPage } from "./page.ts";
 
 /** What an identity provider said when it did not sign the user in (RFC 6749 §4.1.2.1). */
@@ -35,6 +37,8 @@ function explainSignInFailure(reason: FailureReason, providerError: ProviderErro
       return "<p>This sign-in was not started in this browser, or it has already been completed.</p>";
     case "revoked":
       return "<p>Your access to this site has been revoked.</p>";
+    case "step_up_mismatch":
+      return "<p>This sign-in link does not belong to the page it leads back to.</p>";
     case "token_endpoint_unavailable":
     case "discovery_unavailable":
     case "jwks_unavailable":
@@ -71,6 +75,22 @@ export function forbiddenPage(identity: VerifiedIdentity, formActionOrigins: rea
       `<p>You are signed in as <strong>${escapeHtml(who)}</strong>${also}, but this page is not open to your account.</p>` +
       "<p>Sign out to continue with another account.</p>" +
       `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
+  });
+}
+
+/**
+ * 403: a sign-in made for a page that needs a stronger or more recent authentication came back without
+ * it. It says what the page needs and offers to try again (a link, never a redirect: no loop).
+ */
+export function stepUpFailedPage(requirement: StepUpRequirement | undefined, retryUrl: string): Response {
+  const needed = requirement === undefined ? "a stronger sign-in" : describeStepUp(requirement);
+  return renderPage({
+    status: 403,
+    title: "A stronger sign-in is needed",
+    bodyHtml:
+      `<p>This page needs ${escapeHtml(needed)}.</p>` +
+      "<p>The identity provider signed you in without it. Try again and choose a method that meets it, or ask the site's administrator.</p>" +
+      `<div class="actions"><a class="button" href="${escapeHtml(retryUrl)}">Try again</a>${HOME_LINK}</div>`,
   });
 }
 
