@@ -23,6 +23,8 @@ export type FailureKind =
    * new sign-in still falls short, a 403 page that says what is needed.
    */
   | "step_up"
+  /** A path origins may read under rules that grant different access: 400, never a sign-in redirect. */
+  | "bad_path"
   | OwnFailureKind;
 
 /** Failures that do not depend on who asked: answered the same to every client, no context needed. */
@@ -62,6 +64,8 @@ export type FailureReason =
   | "step_up_failed"
   /** `/auth/login?step_up=` names another route than the one `return_to` leads to. */
   | "step_up_mismatch"
+  /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
+  | "ambiguous_path"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"

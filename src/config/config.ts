@@ -1,3 +1,4 @@
+import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { StepUpRequirement } from "../policy/step-up.ts";
 import type { PathMatcher } from "./route-pattern.ts";
@@ -22,6 +23,8 @@ export interface RoutePolicy {
   readonly requireClaims: Readonly<Record<string, string | number | boolean>>;
   /** `require_acr`, `require_amr`, `max_age`: absent when the route has none (src/policy/step-up.ts). */
   readonly stepUp?: StepUpRequirement;
+  /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
+  readonly assertionAudience?: string;
 }
 
 export interface IdentityHeaderNames {
@@ -138,4 +141,6 @@ export interface GateConfig {
   readonly session: SessionSettings;
   /** Whether sign-in is available: a session secret is configured. */
   readonly loginEnabled: boolean;
+  /** Signed identity assertions (ASSERTION_SIGNING_KEY); absent when not configured. */
+  readonly assertion?: AssertionSettings;
 }

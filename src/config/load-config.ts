@@ -1,9 +1,11 @@
 import * as v from "valibot";
+import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { ConfigProblem } from "./problem.ts";
+import { routeConflicts } from "./route-conflicts.ts";
 import { compilePattern } from "./route-pattern.ts";
 import {
   authParamsSchema,
@@ -27,6 +29,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   const identityHeaders = readTable(env.IDENTITY_HEADERS, "IDENTITY_HEADERS", problems);
   const envInput = env.IDENTITY_HEADERS === undefined ? env : { ...env, IDENTITY_HEADERS: identityHeaders };
   const fields = parseFields(envInput, problems);
+  const assertion = readAssertionSettings(env, identityHeaders, problems);
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
   const authParamsInput = readTable(env.OIDC_AUTH_PARAMS, "OIDC_AUTH_PARAMS", problems);
@@ -48,7 +51,9 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ? parsedRoutes.output.map(compileRoute)
     : validRulesOf(routesInput);
   const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
+  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
+  problems.push(...routeConflicts(validRoutes, defaultRoute));
   if (problems.length > 0 || !parsedRoutes?.success) return fail(problems);
   // Every field parsed: together they are the schema's output.
   const raw = fields as RawEnv;
@@ -66,7 +71,6 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   const routes = validRoutes;
-  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   const session = sessionSettings(raw);
   const login = loginSettings(raw, parsedAuthParams?.success ? parsedAuthParams.output : {});
 
@@ -105,6 +109,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     login,
     session,
     loginEnabled: session.secret !== undefined,
+    ...(assertion === undefined ? {} : { assertion }),
   });
 }
 
@@ -228,6 +233,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
         }),
     requireClaims: rule.require_claims ?? {},
     ...compileStepUp(rule),
+    ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
 }
 

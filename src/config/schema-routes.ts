@@ -53,10 +53,17 @@ export const routeRuleSchema = v.strictObject(
       ),
     ),
     require_claims: v.optional(requireClaimsSchema),
+    assertion_audience: v.optional(
+      v.pipe(
+        nonEmptyString,
+        v.maxLength(256, "must be at most 256 characters"),
+        v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
+      ),
+    ),
     ...stepUpFields,
   },
   (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, require_acr, require_amr, max_age`,
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age`,
 );
 
 export const routesSchema = v.pipe(

@@ -34,16 +34,18 @@ export function stepUpForLogin(
   returnTo: string,
   query: URLSearchParams,
 ): Result<LoginStepUp, Failure> {
-  const route = matchRoute(config, pathOf(returnTo));
+  // An ambiguous path has no route to step up for; the gate refuses it when the browser comes back.
+  const matched = matchRoute(config, pathOf(returnTo));
+  const route = matched.ok ? matched.value : undefined;
   const requested = query.get(STEP_UP_PARAM);
   if (
     requested !== null &&
-    (!ROUTE_INDEX.test(requested) || Number(requested) !== route.index || !route.stepUp)
+    (!ROUTE_INDEX.test(requested) || Number(requested) !== route?.index || !route.stepUp)
   )
     return fail(badLogin("step_up_mismatch", "step_up does not name the route return_to leads to"));
   const globalMaxAge = config.login.maxAgeSeconds;
-  const requirement = route.stepUp;
-  if (requirement === undefined)
+  const requirement = route?.stepUp;
+  if (route === undefined || requirement === undefined)
     return ok({ authParams: {}, ...(globalMaxAge === undefined ? {} : { maxAgeSeconds: globalMaxAge }) });
 
   const authParams: Record<string, string> = {};
