@@ -16,6 +16,7 @@ import {
   routeRuleSchema,
   routesSchema,
 } from "./schema.ts";
+import { compileStepUp } from "./schema-step-up.ts";
 
 export { type ConfigProblem, formatProblem } from "./problem.ts";
 
@@ -236,6 +237,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
       claim: claimPathOf(name),
       anyOf: Array.isArray(value) ? value : [value],
     })),
+    ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
 }

@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { claimPathProblem } from "../policy/claim-path.ts";
 import { patternProblem } from "./route-pattern.ts";
+import { stepUpFields } from "./schema-step-up.ts";
 import { nonEmptyString } from "./schema-values.ts";
 
 const scalarClaimValue = v.union([v.string(), v.number(), v.boolean()]);
@@ -75,9 +76,10 @@ export const routeRuleSchema = v.strictObject(
         v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
       ),
     ),
+    ...stepUpFields,
   },
   (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience`,
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age`,
 );
 
 export const routesSchema = v.pipe(
