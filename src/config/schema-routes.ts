@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { claimPathProblem } from "../policy/claim-path.ts";
+import { hostPatternProblem } from "./route-host.ts";
 import { patternProblem } from "./route-pattern.ts";
 import { nonEmptyString } from "./schema-values.ts";
 
@@ -39,6 +40,20 @@ const requireClaimsSchema = v.pipe(
   v.record(claimName, claimValue, "must be a table of claim = value"),
 );
 
+const HOST_PROBLEM = 'must be a hostname or "*." and a hostname, or a non-empty list of them';
+const hostPattern = v.pipe(
+  v.string(HOST_PROBLEM),
+  v.check(
+    (pattern) => hostPatternProblem(pattern) === undefined,
+    (issue) => hostPatternProblem(String(issue.input)) ?? "is not a valid host",
+  ),
+);
+/** `host`: one pattern or a list; absent, the rule applies to every host. */
+const hostSchema = v.union(
+  [hostPattern, v.pipe(v.array(hostPattern, HOST_PROBLEM), v.minLength(1, HOST_PROBLEM))],
+  HOST_PROBLEM,
+);
+
 export const routeRuleSchema = v.strictObject(
   {
     pattern: v.pipe(
@@ -75,9 +90,10 @@ export const routeRuleSchema = v.strictObject(
         v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
       ),
     ),
+    host: v.optional(hostSchema),
   },
   (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience`,
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, host`,
 );
 
 export const routesSchema = v.pipe(
