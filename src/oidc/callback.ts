@@ -21,6 +21,7 @@ import {
   withoutRevokedKeys,
 } from "../revocation/check-revocation.ts";
 import { newSession, readSessionCookie } from "../session/session-id.ts";
+import { indexSession } from "../session/session-index.ts";
 import { startSessionRecord } from "../session/session-record.ts";
 import { exchangeCode } from "./code-exchange.ts";
 import { loginUrlFor } from "./login-url.ts";
@@ -181,6 +182,12 @@ async function processCallback(
   );
   const saved = await sessions.save(rt, handle, record);
   if (!saved.ok) return refused(saved.failure, returnTo);
+  // Findable by sid and sub for the provider's logout requests (session-index.ts).
+  rt.waitUntil(
+    indexSession(rt, handle, record, config.kvTimeoutMs).then((indexed) => {
+      if (!indexed.ok) rt.log({ event: "session_index_failed", problem: indexed.failure });
+    }),
+  );
 
   // A new sign-in replaces the browser's previous session, which ends on the server too.
   const previous = cookies.get(scheme.session);

@@ -172,3 +172,22 @@ export function signInNotEnabledPage(): Response {
     bodyHtml: `<p>This site does not offer browser sign-in.</p><div class="actions">${HOME_LINK}</div>`,
   });
 }
+
+/**
+ * The page a provider loads in a hidden frame at front-channel logout (Front-Channel Logout 1.0 §3):
+ * the provider's origin may frame it; nothing in it needs the user.
+ */
+export function frontChannelLogoutPage(status: 200 | 400 | 503, providerOrigin: string): Response {
+  const text =
+    status === 200
+      ? "<p>You are signed out of this site.</p>"
+      : status === 400
+        ? "<p>This sign-out request does not name this site's identity provider and session.</p>"
+        : "<p>The sign-out could not be completed right now.</p>";
+  return renderPage({
+    status,
+    title: status === 200 ? "Signed out" : "Sign-out not completed",
+    frameAncestors: [providerOrigin],
+    bodyHtml: text,
+  });
+}

@@ -93,6 +93,27 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
       return text(500, "edge-auth failed to handle this request.\n");
     case "misconfigured":
       return misconfiguredPage();
+    case "logout_refused":
+      return logoutRefusal(failure.reason);
+  }
+}
+
+/**
+ * Back-Channel Logout 1.0 §2.8: 400 with an OAuth error and no-store. A request that is not valid is
+ * `invalid_request`; one edge-auth could not carry out (KV or the provider's keys unreachable) is
+ * `temporarily_unavailable`, so the provider may send it again. The description is generic.
+ */
+function logoutRefusal(reason: Failure["reason"]): Response {
+  switch (reason) {
+    case "logout_token_invalid":
+      return json(400, { error: "invalid_request", error_description: "The logout token is not valid." });
+    case "logout_token_replayed":
+      return json(400, { error: "invalid_request", error_description: "The logout token was used before." });
+    default:
+      return json(400, {
+        error: "temporarily_unavailable",
+        error_description: "The sessions could not be ended now; send the logout token again.",
+      });
   }
 }
 

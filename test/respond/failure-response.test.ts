@@ -175,6 +175,11 @@ const TABLE: readonly Row[] = [
     failure: { kind: "misconfigured", reason: "misconfigured" },
     expected: { status: 500, "cache-control": NO_STORE, "content-type": HTML_TYPE },
   },
+  {
+    name: "a logout token that is not valid → 400 invalid_request JSON (Back-Channel Logout 1.0 §2.8)",
+    failure: { kind: "logout_refused", reason: "logout_token_invalid" },
+    expected: { status: 400, "cache-control": NO_STORE, "content-type": JSON_TYPE },
+  },
 ];
 
 /** Every kind, so that a new one fails the type check here until the table has a row for it. */
@@ -189,6 +194,7 @@ const EVERY_KIND: Record<FailureKind, true> = {
   bad_gateway: true,
   internal_error: true,
   misconfigured: true,
+  logout_refused: true,
 };
 
 function respond(row: Row): Response {
