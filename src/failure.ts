@@ -73,6 +73,8 @@ export type FailureReason =
   | "step_up_mismatch"
   /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
   | "ambiguous_path"
+  /** The request's host has an empty label (`docs..example.com`), while some rule names a host. */
+  | "ambiguous_host"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"

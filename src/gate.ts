@@ -43,7 +43,7 @@ export async function gateRequest(
   state: IsolateState,
 ): Promise<Response> {
   const { config } = state;
-  const match = matchRoute(config, url.pathname);
+  const match = matchRoute(config, url.hostname, url.pathname);
   const decision = beginDecision(request, rt, config.observe, match.ok ? routeName(match.value) : AMBIGUOUS);
   const scheme = cookieScheme(url, config.session.cookieName);
   if (!match.ok) return refuseAmbiguousPath(request, match.failure, config.realm, scheme.session, decision);

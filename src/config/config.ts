@@ -28,6 +28,11 @@ export interface RoutePolicy {
   readonly stepUp?: StepUpRequirement;
   /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
   readonly assertionAudience?: string;
+  /**
+   * `host`: the hosts the rule applies to, lower case, each a hostname or `*.` and a hostname (one
+   * label below it, route-host.ts). Absent: every host.
+   */
+  readonly hosts?: readonly string[];
 }
 
 /** One `require_claims` entry: the claim (compiled once) and the values any one of which matches. */

@@ -198,6 +198,7 @@ async function processCallback(
       ? undefined
       : await secrets.seal("refresh-token", refreshToken, handle.kvKey, rt);
   const record = startSessionRecord(
+    url.origin,
     identity.claims,
     idToken,
     sealedRefreshToken,

@@ -31,11 +31,12 @@ const ROUTE_INDEX = /^(0|[1-9]\d{0,5})$/;
  */
 export function stepUpForLogin(
   config: GateConfig,
+  hostname: string,
   returnTo: string,
   query: URLSearchParams,
 ): Result<LoginStepUp, Failure> {
   // An ambiguous path has no route to step up for; the gate refuses it when the browser comes back.
-  const matched = matchRoute(config, pathOf(returnTo));
+  const matched = matchRoute(config, hostname, pathOf(returnTo));
   const route = matched.ok ? matched.value : undefined;
   const requested = query.get(STEP_UP_PARAM);
   if (
