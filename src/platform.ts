@@ -1,4 +1,5 @@
 import type { MetricsSink } from "./observe/metrics.ts";
+import type { TraceContext } from "./observe/trace-context.ts";
 
 /**
  * The one seam for side effects. Everything that reads the clock, goes to the network, draws random
@@ -19,6 +20,11 @@ export interface Runtime extends Platform {
   waitUntil(work: Promise<unknown>): void;
   /** The `AUTH_METRICS` Analytics Engine dataset; absent or a no-op when not bound. */
   readonly metrics?: MetricsSink;
+  /**
+   * The W3C trace this request (or cron run) belongs to. The worker's runtime sends it with every
+   * fetch it makes (provider and origin) and the decision line carries its id.
+   */
+  readonly trace?: TraceContext;
 }
 
 export const workersPlatform: Platform = {

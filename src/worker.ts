@@ -6,6 +6,7 @@ import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
+import { startTrace, type TraceContext, traceContextFor, withTraceHeaders } from "./observe/trace-context.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
@@ -40,8 +41,11 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     return compiled;
   };
 
-  const runtime = (env: WorkerEnv, ctx: ExecutionContext): Runtime => ({
+  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext): Runtime => ({
     ...platform,
+    // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
+    fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
+    trace,
     kv: overrides.kv ?? env.AUTH_KV,
     waitUntil: (work) => ctx.waitUntil(work),
     metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
@@ -63,7 +67,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         });
         return response;
       }
-      const rt = runtime(env, ctx);
+      const rt = runtime(env, ctx, traceContextFor(request.headers, platform.randomBytes));
       const url = new URL(request.url);
       if (isAsteriskForm(url)) return answerAsteriskForm(request, rt, compiled.state.config.observe);
       if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
@@ -86,7 +90,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         return;
       }
       // Every issuer's keys, side by side: one provider's slowness does not hold up the others.
-      const rt = runtime(env, ctx);
+      const rt = runtime(env, ctx, startTrace(platform.randomBytes));
       const caches = [...compiled.state.issuerKeys.entries()];
       const reports = await Promise.all(caches.map(([, cache]) => cache.refresh(rt)));
       caches.forEach(([name, cache], index) => {

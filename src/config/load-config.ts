@@ -25,6 +25,7 @@ import {
   routesSchema,
 } from "./schema.ts";
 import { issuerEntrySchema, issuersSchema, LOGIN_ISSUER_NAME } from "./schema-issuers.ts";
+import { compileStepUp } from "./schema-step-up.ts";
 
 export { type ConfigProblem, formatProblem } from "./problem.ts";
 
@@ -318,8 +319,15 @@ function compileRoute(
     issuers,
     acceptedIssuers: acceptedIssuersOf(issuers, issuersByName),
     requireScopes: rule.require_scopes ?? [],
+    ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
+    ...(rule.host === undefined ? {} : { hosts: hostsOf(rule.host) }),
   };
+}
+
+/** `host` as written (one or a list, checked by the schema): lower case, each once. */
+function hostsOf(host: string | readonly string[]): string[] {
+  return [...new Set((typeof host === "string" ? [host] : host).map((name) => name.toLowerCase()))];
 }
 
 /** A claim name the schema has already checked (a pointer that compiles). */

@@ -1,6 +1,8 @@
 import * as v from "valibot";
 import { claimPathProblem } from "../policy/claim-path.ts";
+import { hostPatternProblem } from "./route-host.ts";
 import { patternProblem } from "./route-pattern.ts";
+import { stepUpFields } from "./schema-step-up.ts";
 import { nonEmptyString } from "./schema-values.ts";
 
 const scalarClaimValue = v.union([v.string(), v.number(), v.boolean()]);
@@ -39,67 +41,85 @@ const requireClaimsSchema = v.pipe(
   v.record(claimName, claimValue, "must be a table of claim = value"),
 );
 
-export const routeRuleSchema = v.strictObject(
-  {
-    pattern: v.pipe(
-      v.string("must be a string"),
-      v.check(
-        (pattern) => patternProblem(pattern) === undefined,
-        (issue) => patternProblem(String(issue.input)) ?? "is not a valid pattern",
-      ),
+const HOST_PROBLEM = 'must be a hostname or "*." and a hostname, or a non-empty list of them';
+const hostPattern = v.pipe(
+  v.string(HOST_PROBLEM),
+  v.check(
+    (pattern) => hostPatternProblem(pattern) === undefined,
+    (issue) => hostPatternProblem(String(issue.input)) ?? "is not a valid host",
+  ),
+);
+/** `host`: one pattern or a list; absent, the rule applies to every host. */
+const hostSchema = v.union(
+  [hostPattern, v.pipe(v.array(hostPattern, HOST_PROBLEM), v.minLength(1, HOST_PROBLEM))],
+  HOST_PROBLEM,
+);
+
+const routeRuleFields = {
+  pattern: v.pipe(
+    v.string("must be a string"),
+    v.check(
+      (pattern) => patternProblem(pattern) === undefined,
+      (issue) => patternProblem(String(issue.input)) ?? "is not a valid pattern",
     ),
-    access: v.optional(
-      v.picklist(["public", "authenticated"], 'must be "public" or "authenticated"'),
-      "authenticated",
+  ),
+  access: v.optional(
+    v.picklist(["public", "authenticated"], 'must be "public" or "authenticated"'),
+    "authenticated",
+  ),
+  unauthenticated: v.optional(
+    v.picklist(["auto", "login", "401"], 'must be "auto", "login" or "401"'),
+    "auto",
+  ),
+  allow: v.optional(
+    v.strictObject(
+      {
+        groups: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+        emails: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+        email_domains: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+      },
+      (issue) =>
+        `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
     ),
-    unauthenticated: v.optional(
-      v.picklist(["auto", "login", "401"], 'must be "auto", "login" or "401"'),
-      "auto",
+  ),
+  require_claims: v.optional(requireClaimsSchema),
+  assertion_audience: v.optional(
+    v.pipe(
+      nonEmptyString,
+      v.maxLength(256, "must be at most 256 characters"),
+      v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
     ),
-    allow: v.optional(
-      v.strictObject(
-        {
-          groups: v.optional(v.array(nonEmptyString, "must be a list of strings")),
-          emails: v.optional(v.array(nonEmptyString, "must be a list of strings")),
-          email_domains: v.optional(v.array(nonEmptyString, "must be a list of strings")),
-        },
-        (issue) =>
-          `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
-      ),
+  ),
+  ...stepUpFields,
+  host: v.optional(hostSchema),
+  issuers: v.optional(
+    v.pipe(
+      v.array(nonEmptyString, "must be a list of issuer names"),
+      v.minLength(1, 'must name at least one issuer ("login" is the sign-in issuer)'),
     ),
-    require_claims: v.optional(requireClaimsSchema),
-    assertion_audience: v.optional(
-      v.pipe(
-        nonEmptyString,
-        v.maxLength(256, "must be at most 256 characters"),
-        v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
-      ),
-    ),
-    issuers: v.optional(
-      v.pipe(
-        v.array(nonEmptyString, "must be a list of issuer names"),
-        v.minLength(1, 'must name at least one issuer ("login" is the sign-in issuer)'),
-      ),
-    ),
-    require_scopes: v.optional(
-      v.pipe(
-        v.array(
-          v.pipe(
-            v.string("must be a string"),
-            // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-            v.regex(
-              /^[\x21\x23-\x5b\x5d-\x7e]+$/,
-              "must be a scope: printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)",
-            ),
+  ),
+  require_scopes: v.optional(
+    v.pipe(
+      v.array(
+        v.pipe(
+          v.string("must be a string"),
+          // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+          v.regex(
+            /^[\x21\x23-\x5b\x5d-\x7e]+$/,
+            "must be a scope: printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)",
           ),
-          "must be a list of scopes",
         ),
-        v.minLength(1, "must list at least one scope"),
+        "must be a list of scopes",
       ),
+      v.minLength(1, "must list at least one scope"),
     ),
-  },
-  (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, issuers, require_scopes`,
+  ),
+};
+
+/** Every field a route rule may have; an unknown one is named with the list (derived, so it stays complete). */
+export const routeRuleSchema = v.strictObject(
+  routeRuleFields,
+  (issue) => `unknown key ${String(issue.received)}; known: ${Object.keys(routeRuleFields).join(", ")}`,
 );
 
 export const routesSchema = v.pipe(
