@@ -1,3 +1,4 @@
+import type { RevocationFenceClient } from "./fence/fence-client.ts";
 import type { MetricsSink } from "./observe/metrics.ts";
 
 /**
@@ -19,6 +20,8 @@ export interface Runtime extends Platform {
   waitUntil(work: Promise<unknown>): void;
   /** The `AUTH_METRICS` Analytics Engine dataset; absent or a no-op when not bound. */
   readonly metrics?: MetricsSink;
+  /** The issuer's revocation fence (the `REVOCATION_FENCE` Durable Object); absent when not bound. */
+  readonly fence?: RevocationFenceClient;
 }
 
 export const workersPlatform: Platform = {

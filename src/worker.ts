@@ -1,6 +1,8 @@
 import { createApp, needsRouter, respondToBug } from "./app.ts";
+import { BINDINGS } from "./config/bindings.ts";
 import { checkWorkerEnv } from "./config/check-env.ts";
 import { formatProblem } from "./config/problem.ts";
+import { fenceClientFor, type RevocationFenceClient } from "./fence/fence-client.ts";
 import { gateRequest } from "./gate.ts";
 import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
@@ -19,8 +21,11 @@ type Compiled =
  * The configuration (vars, secrets and the AUTH_KV binding) is validated and compiled once per isolate
  * and environment; a broken one answers every request with a generic 500 and logs every problem with
  * its path. Warnings (a var that looks like edge-auth's but is not read) are logged once.
+ * A KV namespace or a revocation fence given in `overrides` (tests) stands in for the binding.
  */
-export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace } = {}) {
+export function createWorker(
+  overrides: Partial<Platform> & { kv?: KVNamespace; fence?: RevocationFenceClient } = {},
+) {
   const platform: Platform = { ...workersPlatform, ...overrides };
   const compiledByEnv = new WeakMap<object, Compiled>();
   const app = createApp();
@@ -40,12 +45,16 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     return compiled;
   };
 
-  const runtime = (env: WorkerEnv, ctx: ExecutionContext): Runtime => ({
-    ...platform,
-    kv: overrides.kv ?? env.AUTH_KV,
-    waitUntil: (work) => ctx.waitUntil(work),
-    metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
-  });
+  const runtime = (env: WorkerEnv, ctx: ExecutionContext, issuer: string): Runtime => {
+    const fence = overrides.fence ?? fenceClientFor(env[BINDINGS.fence], issuer);
+    return {
+      ...platform,
+      kv: overrides.kv ?? env.AUTH_KV,
+      waitUntil: (work) => ctx.waitUntil(work),
+      metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
+      ...(fence ? { fence } : {}),
+    };
+  };
 
   return {
     async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
@@ -63,7 +72,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         });
         return response;
       }
-      const rt = runtime(env, ctx);
+      const rt = runtime(env, ctx, compiled.state.config.issuer);
       const url = new URL(request.url);
       if (isAsteriskForm(url)) return answerAsteriskForm(request, rt, compiled.state.config.observe);
       if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
@@ -85,7 +94,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         return;
       }
       const { keys, config } = compiled.state;
-      const report = await keys.refresh(runtime(env, ctx));
+      const report = await keys.refresh(runtime(env, ctx, config.issuer));
       platform.log({ event: "cron_refresh", cron: controller.cron, issuer: config.issuer, ...report });
     },
   };

@@ -1,4 +1,5 @@
 import type { AssertionSettings } from "../assertion/assertion-config.ts";
+import type { FenceSettings } from "../fence/fence-view.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
@@ -64,6 +65,12 @@ export interface RevocationSettings {
   readonly cacheSeconds: number;
   /** After this, a request waits for KV rather than trust the cached document. */
   readonly maxStaleSeconds: number;
+  /** How isolates consult the revocation fence (the REVOCATION_FENCE Durable Object), when bound. */
+  readonly fence: FenceSettings;
+  /** Refuse protected requests (503) while the fence cannot be consulted, instead of falling back to KV. */
+  readonly fenceRequired: boolean;
+  /** REVOCATION_ADMIN_TOKEN: who sends it as a bearer token may POST /auth/revoke. Never logged. */
+  readonly adminSecretToken?: string;
 }
 
 /** How browsers sign in (authorization code flow with PKCE, OIDC Core §3.1). */

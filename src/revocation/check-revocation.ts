@@ -12,6 +12,8 @@ export interface RevocationList {
   readonly entries: ReadonlyMap<string, RevocationEntry>;
   /** Fingerprints of signed-out ID tokens (signed-out-tokens.ts), each refused until then (seconds). */
   readonly signedOut: ReadonlyMap<string, number>;
+  /** The revocation fence could not be consulted at the last check (REVOCATION_FENCE_REQUIRED refuses then). */
+  readonly fenceUnavailable?: boolean;
 }
 
 export const NO_REVOCATIONS: RevocationList = {
@@ -123,6 +125,7 @@ export function withoutRevokedKeys(keys: KeyLookup, list: RevocationList, nowSec
   };
 }
 
-function entryKey(type: RevocationType, value: string): string {
+/** The key of an entry in a `RevocationList`: its type and value. */
+export function entryKey(type: RevocationType, value: string): string {
   return `${type}\u0000${value}`;
 }

@@ -18,7 +18,12 @@ describe("the operations settings", () => {
       logEmails: false,
       serverTiming: false,
     });
-    expect(result.ok && result.value.revocation).toEqual({ cacheSeconds: 10, maxStaleSeconds: 60 });
+    expect(result.ok && result.value.revocation).toEqual({
+      cacheSeconds: 10,
+      maxStaleSeconds: 60,
+      fence: { intervalMs: 500, timeoutMs: 150, maxPagesPerCheck: 10 },
+      fenceRequired: false,
+    });
   });
 
   it("read TOML values and the strings that --var and .dev.vars give", () => {
