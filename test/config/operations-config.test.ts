@@ -11,7 +11,7 @@ const good = {
 const problems = configProblemsOver(good);
 
 describe("the operations settings", () => {
-  it("default to logging every decision, masking emails, no Server-Timing and a 10 s revocation cache", () => {
+  it("default to logging every decision, masking emails, no Server-Timing, a 10 s revocation cache and a 500 ms fence interval", () => {
     const result = loadConfig(good);
     expect(result.ok && result.value.observe).toEqual({
       logSampleRate: 1,
