@@ -1,5 +1,4 @@
 import type { AssertionSettings } from "../assertion/assertion-config.ts";
-import type { FenceSettings } from "../fence/fence-view.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
@@ -57,6 +56,16 @@ export interface ObserveSettings {
   readonly logEmails: boolean;
   /** Add a `Server-Timing` header with key lookup and verification times. */
   readonly serverTiming: boolean;
+}
+
+/** How an isolate consults the fence (REVOCATION_FENCE_INTERVAL_MS, REVOCATION_FENCE_TIMEOUT_MS). */
+export interface FenceSettings {
+  /** An isolate asks the fence for changes at most once per this interval; in between nothing changed. */
+  readonly intervalMs: number;
+  /** A request waits this long for the fence's answer, then goes on with what it knows (and KV's view). */
+  readonly timeoutMs: number;
+  /** Pages of changes read in one check at most (a cold isolate reading a long history). */
+  readonly maxPagesPerCheck: number;
 }
 
 /** Emergency revocation: one document per issuer in KV, cached in isolate memory. */

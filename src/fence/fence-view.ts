@@ -1,18 +1,9 @@
+import type { FenceSettings } from "../config/config.ts";
 import type { Runtime } from "../platform.ts";
 import { entryKey } from "../revocation/check-revocation.ts";
 import type { RevocationEntry } from "../revocation/revocation-document.ts";
 import { withFenceDeadline } from "./fence-client.ts";
 import type { FenceChanges, FenceCursor, FenceEvent } from "./fence-events.ts";
-
-/** How an isolate consults the fence (REVOCATION_FENCE_INTERVAL_MS, REVOCATION_FENCE_TIMEOUT_MS). */
-export interface FenceSettings {
-  /** An isolate asks the fence for changes at most once per this interval; in between nothing changed. */
-  readonly intervalMs: number;
-  /** A request waits this long for the fence's answer, then goes on with what it knows (and KV's view). */
-  readonly timeoutMs: number;
-  /** Pages of changes read in one check at most (a cold isolate reading a long history). */
-  readonly maxPagesPerCheck: number;
-}
 
 /** The fence as an isolate last saw it, for `/auth/health`. */
 export interface FenceHealth {
@@ -37,7 +28,11 @@ export class FenceView {
   #available = true;
   #lastCheck: FenceHealth["lastCheck"];
 
-  constructor(private readonly settings: FenceSettings) {}
+  readonly settings: FenceSettings;
+
+  constructor(settings: FenceSettings) {
+    this.settings = settings;
+  }
 
   get entries(): ReadonlyMap<string, RevocationEntry> {
     return this.#entries;
