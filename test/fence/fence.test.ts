@@ -5,7 +5,7 @@ import { createIsolateState, type IsolateState } from "../../src/isolate-state.t
 import type { Runtime } from "../../src/platform.ts";
 import { Browser } from "../support/browser.ts";
 import { signToken, validClaims } from "../support/fake-issuer.ts";
-import { createHarness, type Harness } from "../support/harness.ts";
+import { createHarness, type Harness, HEALTH_DETAIL } from "../support/harness.ts";
 
 /** REVOCATION_ADMIN_TOKEN for tests only. */
 const ADMIN_TOKEN = "test-only-revocation-admin-token-5b8e2f7c";
@@ -194,6 +194,18 @@ describe("the revocation fence", () => {
     h.fence!.faults.down = false;
     h.advanceSeconds(INTERVAL_MS / 1000);
     expect(await status(h.fetch, "/private", h.bearer(token))).toBe(200);
+  });
+
+  it("shows the isolate's fence copy in /auth/health: version, events and the last check", async () => {
+    const h = await createHarness({ vars: { REVOCATION_ADMIN_TOKEN: ADMIN_TOKEN } });
+    await revoke(h, { type: "sid", value: "s-1", expiresAt: h.nowSeconds() + 60 });
+    const health = await h.fetch("/auth/health", HEALTH_DETAIL);
+    const body = (await health.json()) as { revocations: Record<string, unknown> };
+    expect(body.revocations.fence).toEqual({
+      version: 1,
+      events: 1,
+      lastCheck: { outcome: "ok", at: new Date(h.clock.nowMs).toISOString() },
+    });
   });
 
   it("works without the binding as before: revocations through KV alone", async () => {
