@@ -1,6 +1,6 @@
 import type { IsolateState } from "../isolate-state.ts";
 import type { Runtime } from "../platform.ts";
-import { recordSignedOut } from "../revocation/signed-out-tokens.ts";
+import { recordEndedByName, recordSignedOut } from "../revocation/signed-out-tokens.ts";
 import { withFenceDeadline } from "./fence-client.ts";
 import type { FenceEvent } from "./fence-events.ts";
 
@@ -28,8 +28,8 @@ export interface SessionEndRecorded {
 
 /**
  * Records that sessions ended, so that every isolate refuses them: this isolate at once, every other
- * within REVOCATION_FENCE_INTERVAL_MS through the revocation fence, and through KV (signed-out tokens)
- * within its propagation when the fence is not bound or cannot be reached. A `sid` or `sub` refuses
+ * within REVOCATION_FENCE_INTERVAL_MS through the revocation fence, and through KV (signed-out tokens,
+ * sessions ended by name) within its propagation when the fence is not bound or cannot be reached. A `sid` or `sub` refuses
  * the tokens and sessions issued up to this second, for as long as any of them can live. Failures are
  * logged and returned, never thrown: the caller ends the session regardless.
  */
@@ -63,13 +63,26 @@ export async function recordSessionEnd(
     })),
   ];
   if (events.length === 0) return { fence: true, kv: true };
+  const byName = events.flatMap((event) =>
+    event.kind === "sid" || event.kind === "sub"
+      ? [
+          {
+            type: event.kind,
+            value: event.value,
+            issuedBefore: named.issuedBefore,
+            untilSeconds: named.expiresAt,
+          },
+        ]
+      : [],
+  );
   const [fence, kv] = await Promise.all([
     recordInFence(rt, state, events),
-    Promise.all(
-      tokens.map((token) =>
+    Promise.all([
+      ...tokens.map((token) =>
         recordSignedOut(rt, config.issuer, token.fingerprint, token.untilSeconds, config.kvTimeoutMs),
       ),
-    ),
+      ...byName.map((ended) => recordEndedByName(rt, config.issuer, ended, config.kvTimeoutMs)),
+    ]),
   ]);
   const kvFailure = kv.find((written) => !written.ok);
   if (kvFailure && !kvFailure.ok) rt.log({ event: "signed_out_record_failed", problem: kvFailure.failure });

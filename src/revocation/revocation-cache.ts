@@ -3,8 +3,8 @@ import { DEFAULTS } from "../config/defaults.ts";
 import { type FenceHealth, FenceView } from "../fence/fence-view.ts";
 import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
-import { compileRevocations, NO_REVOCATIONS, type RevocationList } from "./check-revocation.ts";
-import { parseRevocationDocument, revocationKey } from "./revocation-document.ts";
+import { compileRevocations, entryKey, NO_REVOCATIONS, type RevocationList } from "./check-revocation.ts";
+import { parseRevocationDocument, type RevocationEntry, revocationKey } from "./revocation-document.ts";
 import { listSignedOut } from "./signed-out-tokens.ts";
 
 /** Sign-outs this isolate remembers itself (beyond them, the oldest are left to KV's list). */
@@ -44,6 +44,8 @@ export class RevocationCache {
   #list: RevocationList | undefined;
   /** Signed-out tokens as last listed from KV, and those signed out in this isolate. */
   #listedSignedOut: ReadonlyMap<string, number> = new Map();
+  /** Sessions ended by `sid` or `sub` as last listed from KV (the fence's fallback). */
+  #listedEnded: readonly RevocationEntry[] = [];
   readonly #localSignedOut = new Map<string, number>();
   /** What requests see: the document with both sets of signed-out tokens. */
   #view: RevocationList = NO_REVOCATIONS;
@@ -116,6 +118,7 @@ export class RevocationCache {
     ]);
     if (listed.ok) {
       this.#listedSignedOut = listed.value.tokens;
+      this.#listedEnded = listed.value.ended;
       if (listed.value.truncated)
         rt.log({ event: "signed_out_list_truncated", issuer, listed: listed.value.tokens.size });
     } else {
@@ -148,12 +151,13 @@ export class RevocationCache {
     for (const [fingerprint, until] of this.#fence.tokens) add(fingerprint, until);
     const fromKv = this.#list ?? NO_REVOCATIONS;
     const fenceUnavailable = !this.#fence.available;
-    if (this.#fence.entries.size === 0) {
+    if (this.#fence.entries.size === 0 && this.#listedEnded.length === 0) {
       this.#view = { ...fromKv, signedOut, fenceUnavailable };
       return;
     }
-    // The fence's entry for a name is the latest word on it (a lifted revocation included).
     const entries = new Map(fromKv.entries);
+    for (const entry of this.#listedEnded) entries.set(entryKey(entry.type, entry.value), entry);
+    // The fence's entry for a name is the latest word on it (a lifted revocation included).
     for (const [key, entry] of this.#fence.entries) entries.set(key, entry);
     this.#view = { ...fromKv, size: entries.size, entries, signedOut, fenceUnavailable };
   }

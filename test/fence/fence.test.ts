@@ -40,7 +40,7 @@ function isolateOf(h: Harness): { state: IsolateState; rt: Runtime } {
     log: (line) => h.logs.push({ ...line }),
     kv: h.env.AUTH_KV,
     waitUntil: () => {},
-    fence: h.fence!.client,
+    ...(h.fence ? { fence: h.fence.client } : {}),
   };
   return { state: createIsolateState(config.value), rt };
 }
@@ -155,6 +155,25 @@ describe("the revocation fence", () => {
     expect(await status(other, "/private", h.bearer(bySub))).toBe(401);
     const later = await tokenFor(h, { sub: "grace" });
     expect(await status(other, "/private", h.bearer(later))).toBe(200);
+  });
+
+  it("records session ends by sid and sub in KV too, which isolates read when there is no fence", async () => {
+    const h = await createHarness({ fence: false });
+    const bySid = await tokenFor(h, { sid: "session-9" });
+    const bySub = await tokenFor(h, { sub: "heidi" });
+    const { state, rt } = isolateOf(h);
+    const { fence: _unbound, ...kvOnly } = rt;
+    expect(await recordSessionEnd(kvOnly, state, { sid: "session-9", sub: "heidi" })).toEqual({
+      fence: false,
+      kv: true,
+    });
+    h.advanceSeconds(1);
+    // A new isolate lists the sign-outs (and these session ends) from KV before its first request.
+    const fresh = h.otherIsolate();
+    expect(await status(fresh, "/private", h.bearer(bySid))).toBe(401);
+    expect(lastDecision(h)).toMatchObject({ reason: "revoked", detail: "revoked by a sid entry" });
+    expect(await status(fresh, "/private", h.bearer(bySub))).toBe(401);
+    expect(await status(fresh, "/private", h.bearer(await tokenFor(h, { sub: "heidi" })))).toBe(200);
   });
 
   it("falls back to KV's view when the fence is down or does not answer in time, logging fence_unavailable", async () => {
