@@ -1,10 +1,12 @@
 import * as v from "valibot";
 import { readAssertionSettings } from "../assertion/assertion-config.ts";
+import { type ClaimPath, compileClaimPath } from "../policy/claim-path.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { ConfigProblem } from "./problem.ts";
+import { routeConflicts } from "./route-conflicts.ts";
 import { compilePattern } from "./route-pattern.ts";
 import {
   authParamsSchema,
@@ -49,7 +51,9 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ? parsedRoutes.output.map(compileRoute)
     : validRulesOf(routesInput);
   const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
+  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
+  problems.push(...routeConflicts(validRoutes, defaultRoute));
   if (problems.length > 0 || !parsedRoutes?.success) return fail(problems);
   // Every field parsed: together they are the schema's output.
   const raw = fields as RawEnv;
@@ -67,7 +71,6 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   const routes = validRoutes;
-  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
   const session = sessionSettings(raw);
   const login = loginSettings(raw, parsedAuthParams?.success ? parsedAuthParams.output : {});
 
@@ -87,7 +90,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
     forwardedHeaders: raw.FORWARDED_HEADERS ?? DEFAULTS.forwardedHeaders,
-    groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
+    groupsClaim: claimPathOf(raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim),
     emailVerifiedRequired: raw.EMAIL_VERIFIED_REQUIRED ?? DEFAULTS.emailVerifiedRequired,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
@@ -135,6 +138,7 @@ function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string |
     transactionTtlSeconds: DEFAULTS.loginTransactionTtlSeconds,
     maxPendingLogins: DEFAULTS.maxPendingLogins,
     logoutHint: raw.OIDC_LOGOUT_HINT ?? DEFAULTS.logoutHint,
+    userinfo: raw.OIDC_USERINFO ?? DEFAULTS.userinfo,
   };
 }
 
@@ -235,9 +239,19 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
             emailDomains: (allow.email_domains ?? []).map((domain) => domain.toLowerCase().replace(/^@/, "")),
           },
         }),
-    requireClaims: rule.require_claims ?? {},
+    requireClaims: Object.entries(rule.require_claims ?? {}).map(([name, value]) => ({
+      claim: claimPathOf(name),
+      anyOf: Array.isArray(value) ? value : [value],
+    })),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
+}
+
+/** A claim name the schema has already checked (a pointer that compiles). */
+function claimPathOf(name: string): ClaimPath {
+  const compiled = compileClaimPath(name);
+  if (!compiled.ok) throw new Error(`claim name passed the schema but does not compile: ${compiled.problem}`);
+  return compiled.path;
 }
 
 function toProblem(issue: v.BaseIssue<unknown>, root?: string): ConfigProblem {

@@ -3,10 +3,18 @@
  * issuer, each with its expiry, in the order they were recorded. Pure data and validation, shared by
  * the Durable Object, the isolates that read it and the admin endpoint that writes it.
  */
-import { REVOCATION_TYPES, type RevocationType } from "../revocation/revocation-document.ts";
+import {
+  REVOCATION_TYPES,
+  type RevocationEntry,
+  type RevocationType,
+} from "../revocation/revocation-document.ts";
 
-/** A revoked subject, session id or key id (as in the revocation document), or a signed-out token. */
-export type FenceEventKind = RevocationType | "token";
+/**
+ * A revoked subject, session id or key id (as in the revocation document: the operator's), a session
+ * the provider ended by `sid` or `sub` (ended-sessions.ts: kept apart, so it never replaces an
+ * operator's entry), or a signed-out token.
+ */
+export type FenceEventKind = RevocationType | "ended-sid" | "ended-sub" | "token";
 
 export interface FenceEvent {
   readonly kind: FenceEventKind;
@@ -16,7 +24,7 @@ export interface FenceEvent {
   readonly createdAt: number;
   /** Seconds since the epoch; after it the event refuses nothing and is deleted. */
   readonly expiresAt: number;
-  /** sub/sid/kid only: only tokens and sessions issued before it (seconds) are refused. */
+  /** sub/sid/kid (optional), ended-sid/ended-sub (required): only tokens and sessions issued before it (seconds) are refused. */
   readonly issuedBefore?: number;
   /** sub/sid/kid only: the revocation of this value is lifted (it revokes nothing until it expires). */
   readonly lifted?: true;
@@ -38,7 +46,12 @@ export interface FenceChanges {
   readonly complete: boolean;
 }
 
-export const FENCE_EVENT_KINDS: readonly FenceEventKind[] = [...REVOCATION_TYPES, "token"];
+export const FENCE_EVENT_KINDS: readonly FenceEventKind[] = [
+  ...REVOCATION_TYPES,
+  "ended-sid",
+  "ended-sub",
+  "token",
+];
 /** Events written in one call at most (a back-channel logout of a subject with many tokens). */
 export const MAX_EVENTS_PER_RECORD = 100;
 const MAX_VALUE_LENGTH = 255; // OIDC Core §2: sub is at most 255 ASCII characters
@@ -61,9 +74,25 @@ export function fenceEventProblem(value: unknown): string | undefined {
   if (event.lifted !== undefined && event.lifted !== true) return "lifted must be true when present";
   if (event.kind === "token" && (event.issuedBefore !== undefined || event.lifted !== undefined))
     return "a token event takes neither issuedBefore nor lifted";
+  if (
+    (event.kind === "ended-sid" || event.kind === "ended-sub") &&
+    (event.issuedBefore === undefined || event.lifted !== undefined)
+  )
+    return "an ended session takes issuedBefore and no lifted";
   return undefined;
 }
 
 function isSeconds(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The fence event of a session the provider ended (a `sid` or `sub` entry of ended-sessions.ts). */
+export function endedSessionEvent(entry: RevocationEntry): FenceEvent {
+  return {
+    kind: entry.type === "sid" ? "ended-sid" : "ended-sub",
+    value: entry.value,
+    createdAt: Math.floor(entry.createdAt),
+    expiresAt: Math.ceil(entry.expiresAt),
+    issuedBefore: Math.floor(entry.issuedBefore ?? entry.createdAt),
+  };
 }

@@ -24,6 +24,7 @@ export class FenceView {
   #cursor: FenceCursor | null = null;
   readonly #entries = new Map<string, RevocationEntry>();
   readonly #tokens = new Map<string, number>();
+  readonly #ended = new Map<string, RevocationEntry>();
   #checkStartedAtMs = Number.NEGATIVE_INFINITY;
   #available = true;
   #lastCheck: FenceHealth["lastCheck"];
@@ -40,6 +41,11 @@ export class FenceView {
 
   get tokens(): ReadonlyMap<string, number> {
     return this.#tokens;
+  }
+
+  /** Sessions the provider ended, by `sid` or `sub` (compiled with KV's into `endedSessions`). */
+  get ended(): Iterable<RevocationEntry> {
+    return this.#ended.values();
   }
 
   /** Whether the last check reached the fence (true before the first). */
@@ -91,7 +97,7 @@ export class FenceView {
   health(): FenceHealth {
     return {
       version: this.#cursor?.version ?? 0,
-      events: this.#entries.size + this.#tokens.size,
+      events: this.#entries.size + this.#tokens.size + this.#ended.size,
       ...(this.#lastCheck ? { lastCheck: this.#lastCheck } : {}),
     };
   }
@@ -100,6 +106,7 @@ export class FenceView {
     if (changes.reset) {
       this.#entries.clear();
       this.#tokens.clear();
+      this.#ended.clear();
     }
     const changed = changes.reset || changes.events.length > 0;
     this.#cursor = { epoch: changes.epoch, version: changes.version };
@@ -111,6 +118,17 @@ export class FenceView {
   #applyEvent(event: FenceEvent): void {
     if (event.kind === "token") {
       this.#tokens.set(event.value, event.expiresAt);
+      return;
+    }
+    if (event.kind === "ended-sid" || event.kind === "ended-sub") {
+      const type = event.kind === "ended-sid" ? "sid" : "sub";
+      this.#ended.set(entryKey(type, event.value), {
+        type,
+        value: event.value,
+        createdAt: event.createdAt,
+        expiresAt: event.expiresAt,
+        issuedBefore: event.issuedBefore ?? event.createdAt,
+      });
       return;
     }
     this.#entries.set(entryKey(event.kind, event.value), {

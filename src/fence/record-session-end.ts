@@ -1,8 +1,9 @@
 import type { IsolateState } from "../isolate-state.ts";
 import type { Runtime } from "../platform.ts";
-import { recordEndedByName, recordSignedOut } from "../revocation/signed-out-tokens.ts";
+import { endedSessionEntry, recordEndedSessions } from "../revocation/ended-sessions.ts";
+import { recordSignedOut } from "../revocation/signed-out-tokens.ts";
 import { withFenceDeadline } from "./fence-client.ts";
-import type { FenceEvent } from "./fence-events.ts";
+import { endedSessionEvent, type FenceEvent } from "./fence-events.ts";
 
 /** A signed-out ID token, by its SHA-256 fingerprint, refused until `untilSeconds`. */
 export interface EndedToken {
@@ -29,7 +30,7 @@ export interface SessionEndRecorded {
 /**
  * Records that sessions ended, so that every isolate refuses them: this isolate at once, every other
  * within REVOCATION_FENCE_INTERVAL_MS through the revocation fence, and through KV (signed-out tokens,
- * sessions ended by name) within its propagation when the fence is not bound or cannot be reached. A `sid` or `sub` refuses
+ * ended-sessions.ts) within its propagation when the fence is not bound or cannot be reached. A `sid` or `sub` refuses
  * the tokens and sessions issued up to this second, for as long as any of them can live. Failures are
  * logged and returned, never thrown: the caller ends the session regardless.
  */
@@ -47,14 +48,18 @@ export async function recordSessionEnd(
   const createdAt = Math.floor(nowSeconds);
   // Tokens with this sid or sub issued up to now are refused while any can be alive (a token or a session).
   const lifetime = Math.max(config.maxTokenLifetimeSeconds, config.session.absoluteTtlSeconds);
-  const named = {
-    createdAt,
-    expiresAt: createdAt + lifetime + config.clockLeewaySeconds,
-    issuedBefore: createdAt + 1,
-  };
+  const expiresAt = createdAt + lifetime + config.clockLeewaySeconds;
+  const byName = [
+    ...(end.sid === undefined
+      ? []
+      : [endedSessionEntry("sid", end.sid, createdAt + 1, createdAt, expiresAt)]),
+    ...(end.sub === undefined
+      ? []
+      : [endedSessionEntry("sub", end.sub, createdAt + 1, createdAt, expiresAt)]),
+  ];
+  for (const entry of byName) state.revocations.noteSessionsEnded(entry, nowSeconds);
   const events: FenceEvent[] = [
-    ...(end.sid === undefined ? [] : [{ kind: "sid" as const, value: end.sid, ...named }]),
-    ...(end.sub === undefined ? [] : [{ kind: "sub" as const, value: end.sub, ...named }]),
+    ...byName.map(endedSessionEvent),
     ...tokens.map((token) => ({
       kind: "token" as const,
       value: token.fingerprint,
@@ -63,25 +68,13 @@ export async function recordSessionEnd(
     })),
   ];
   if (events.length === 0) return { fence: true, kv: true };
-  const byName = events.flatMap((event) =>
-    event.kind === "sid" || event.kind === "sub"
-      ? [
-          {
-            type: event.kind,
-            value: event.value,
-            issuedBefore: named.issuedBefore,
-            untilSeconds: named.expiresAt,
-          },
-        ]
-      : [],
-  );
   const [fence, kv] = await Promise.all([
     recordInFence(rt, state, events),
     Promise.all([
       ...tokens.map((token) =>
         recordSignedOut(rt, config.issuer, token.fingerprint, token.untilSeconds, config.kvTimeoutMs),
       ),
-      ...byName.map((ended) => recordEndedByName(rt, config.issuer, ended, config.kvTimeoutMs)),
+      ...byName.map((entry) => recordEndedSessions(rt, config.issuer, entry, config.kvTimeoutMs)),
     ]),
   ]);
   const kvFailure = kv.find((written) => !written.ok);

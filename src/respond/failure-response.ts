@@ -5,8 +5,10 @@ import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
 import {
   accessRevokedPage,
   forbiddenPage,
+  groupsWithheldPage,
   misconfiguredPage,
   type ProviderError,
+  pathNotServedPage,
   signInFailedPage,
   unavailablePage,
 } from "../pages/pages.ts";
@@ -32,6 +34,9 @@ export interface FailureContext {
   readonly providerError?: ProviderError;
 }
 
+const GROUPS_WITHHELD =
+  "the identity provider left the groups out of the token (too many groups); this route's rule on groups cannot be decided";
+
 /** Stands in for the context of a failure of edge-auth's own, whose answer does not depend on it. */
 const NO_CONTEXT: FailureContext = { realm: "", credentialSent: false, presentation: "api" };
 
@@ -39,9 +44,10 @@ const NO_CONTEXT: FailureContext = { realm: "", credentialSent: false, presentat
  * The one function that turns a failure into what the client sees: the login redirect (302) or a 401
  * with an RFC 6750 challenge (a revoked credential: 401, or a 403 page, never the redirect), 400 for a
  * malformed Authorization header or a failed sign-in (a page with "try again", never a redirect loop),
- * 403, 503 with Retry-After. Browsers get small HTML pages, API clients JSON. edge-auth's own failures
- * need no context: 405 with Allow, 502 for an unreachable origin, 500 for a bug or a broken
- * configuration. The body stays generic; the reason goes to the log only.
+ * 400 for an ambiguous path (a page or JSON, whether or not a credential came with it), 403, 503 with
+ * Retry-After. Browsers get small HTML pages, API clients JSON. edge-auth's own failures need no
+ * context: 405 with Allow, 502 for an unreachable origin, 500 for a bug or a broken configuration.
+ * The body stays generic; the reason goes to the log only.
  */
 export function respondToFailure(failure: OwnFailure): Response;
 export function respondToFailure(failure: Failure, context: FailureContext): Response;
@@ -58,8 +64,13 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
     case "bad_request":
       return challenge(400, "invalid_request", context);
     case "forbidden":
-      if (page && context.identity) return forbiddenPage(context.identity, context.formActionOrigins ?? []);
-      return json(403, { error: "forbidden" });
+      if (page && context.identity)
+        return failure.reason === "groups_overage"
+          ? groupsWithheldPage(context.identity, context.formActionOrigins ?? [])
+          : forbiddenPage(context.identity, context.formActionOrigins ?? []);
+      return failure.reason === "groups_overage"
+        ? json(403, { error: "forbidden", error_description: GROUPS_WITHHELD })
+        : json(403, { error: "forbidden" });
     case "unavailable": {
       const retryAfterSeconds = failure.retryAfterSeconds ?? DEFAULTS.unavailableRetryAfterSeconds;
       if (page) return unavailablePage(retryAfterSeconds);
@@ -69,6 +80,9 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
     }
     case "bad_login":
       return signInFailedPage(failure.reason, context.retryUrl ?? "/", context.providerError);
+    case "bad_path":
+      // Signing in cannot make the path mean one thing: a page for browsers, never the login redirect.
+      return page ? pathNotServedPage() : json(400, { error: "bad_request" });
     case "method_not_allowed": {
       const { sent, allowed } = failure.methods ?? { sent: "This method", allowed: "GET" };
       return text(405, `${sent} is not allowed here.\n`, { allow: allowed });
@@ -79,6 +93,27 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
       return text(500, "edge-auth failed to handle this request.\n");
     case "misconfigured":
       return misconfiguredPage();
+    case "logout_refused":
+      return logoutRefusal(failure.reason);
+  }
+}
+
+/**
+ * Back-Channel Logout 1.0 §2.8: 400 with an OAuth error and no-store. A request that is not valid is
+ * `invalid_request`; one edge-auth could not carry out (KV or the provider's keys unreachable) is
+ * `temporarily_unavailable`, so the provider may send it again. The description is generic.
+ */
+function logoutRefusal(reason: Failure["reason"]): Response {
+  switch (reason) {
+    case "logout_token_invalid":
+      return json(400, { error: "invalid_request", error_description: "The logout token is not valid." });
+    case "logout_token_replayed":
+      return json(400, { error: "invalid_request", error_description: "The logout token was used before." });
+    default:
+      return json(400, {
+        error: "temporarily_unavailable",
+        error_description: "The sessions could not be ended now; send the logout token again.",
+      });
   }
 }
 

@@ -3,7 +3,13 @@ import { DEFAULTS } from "../config/defaults.ts";
 import { type FenceHealth, FenceView } from "../fence/fence-view.ts";
 import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
-import { compileRevocations, entryKey, NO_REVOCATIONS, type RevocationList } from "./check-revocation.ts";
+import {
+  compileEndedSessions,
+  compileRevocations,
+  NO_REVOCATIONS,
+  type RevocationList,
+} from "./check-revocation.ts";
+import { listEndedSessions } from "./ended-sessions.ts";
 import { parseRevocationDocument, type RevocationEntry, revocationKey } from "./revocation-document.ts";
 import { listSignedOut } from "./signed-out-tokens.ts";
 
@@ -31,7 +37,8 @@ export interface RevocationHealth {
  * in-flight promises.
  *
  * The same refresh lists the issuer's signed-out ID tokens in KV (signed-out-tokens.ts); a sign-out
- * in this isolate is added at once (`noteSignedOut`), so no request ever reads KV for them.
+ * in this isolate is added at once (`noteSignedOut`), so no request ever reads KV for them. The same
+ * holds for sessions the provider ended by `sid` or `sub` (ended-sessions.ts, `noteSessionsEnded`).
  *
  * With the revocation fence bound (src/fence/), the view also holds the fence's events: the first
  * request after each `REVOCATION_FENCE_INTERVAL_MS` asks the fence what changed (waiting at most
@@ -44,9 +51,10 @@ export class RevocationCache {
   #list: RevocationList | undefined;
   /** Signed-out tokens as last listed from KV, and those signed out in this isolate. */
   #listedSignedOut: ReadonlyMap<string, number> = new Map();
-  /** Sessions ended by `sid` or `sub` as last listed from KV (the fence's fallback). */
-  #listedEnded: readonly RevocationEntry[] = [];
   readonly #localSignedOut = new Map<string, number>();
+  /** Ended sessions as last listed from KV, and those ended through this isolate. */
+  #listedEnded: readonly RevocationEntry[] = [];
+  readonly #localEnded: RevocationEntry[] = [];
   /** What requests see: the document with both sets of signed-out tokens. */
   #view: RevocationList = NO_REVOCATIONS;
   #backgroundStartedAtMs = Number.NEGATIVE_INFINITY;
@@ -97,6 +105,16 @@ export class RevocationCache {
     this.#compose();
   }
 
+  /**
+   * The provider ended a `sid` or `sub` through this isolate: refused here from now on. Other
+   * isolates learn it from KV at their next refresh.
+   */
+  noteSessionsEnded(entry: RevocationEntry, nowSeconds: number): void {
+    const live = this.#localEnded.filter((known) => known.expiresAt > nowSeconds);
+    this.#localEnded.splice(0, this.#localEnded.length, ...live.slice(-(MAX_LOCAL_SIGN_OUTS - 1)), entry);
+    this.#compose();
+  }
+
   health(nowMs: number): RevocationHealth {
     const list = this.#list;
     return {
@@ -112,13 +130,20 @@ export class RevocationCache {
     const startedAt = rt.now();
     const issuer = this.config.issuer;
     const { kvTimeoutMs } = this.config;
-    const [read, listed] = await Promise.all([
+    const [read, listed, ended] = await Promise.all([
       readKvText(rt.kv, revocationKey(issuer), kvTimeoutMs),
       listSignedOut(rt, issuer, kvTimeoutMs, DEFAULTS.signedOutListMaxPages),
+      listEndedSessions(rt, issuer, kvTimeoutMs, DEFAULTS.endedSessionsListMaxPages),
     ]);
+    if (ended.ok) {
+      this.#listedEnded = ended.value.entries;
+      if (ended.value.truncated)
+        rt.log({ event: "ended_sessions_list_truncated", issuer, listed: ended.value.entries.length });
+    } else {
+      rt.log({ event: "ended_sessions_list_failed", issuer, problem: ended.failure });
+    }
     if (listed.ok) {
       this.#listedSignedOut = listed.value.tokens;
-      this.#listedEnded = listed.value.ended;
       if (listed.value.truncated)
         rt.log({ event: "signed_out_list_truncated", issuer, listed: listed.value.tokens.size });
     } else {
@@ -151,15 +176,19 @@ export class RevocationCache {
     for (const [fingerprint, until] of this.#fence.tokens) add(fingerprint, until);
     const fromKv = this.#list ?? NO_REVOCATIONS;
     const fenceUnavailable = !this.#fence.available;
-    if (this.#fence.entries.size === 0 && this.#listedEnded.length === 0) {
-      this.#view = { ...fromKv, signedOut, fenceUnavailable };
+    const endedSessions = compileEndedSessions([
+      ...this.#listedEnded,
+      ...this.#localEnded,
+      ...this.#fence.ended,
+    ]);
+    if (this.#fence.entries.size === 0) {
+      this.#view = { ...fromKv, signedOut, endedSessions, fenceUnavailable };
       return;
     }
+    // The fence's entry for a name is the operator's latest word on it (a lifted revocation included).
     const entries = new Map(fromKv.entries);
-    for (const entry of this.#listedEnded) entries.set(entryKey(entry.type, entry.value), entry);
-    // The fence's entry for a name is the latest word on it (a lifted revocation included).
     for (const [key, entry] of this.#fence.entries) entries.set(key, entry);
-    this.#view = { ...fromKv, size: entries.size, entries, signedOut, fenceUnavailable };
+    this.#view = { ...fromKv, size: entries.size, entries, signedOut, endedSessions, fenceUnavailable };
   }
 
   #failed(rt: Runtime, atMs: number, outcome: RevocationLoadOutcome, problem: string): void {

@@ -4,8 +4,7 @@
  * the gate accepts ID tokens as bearer credentials. Each signed-out token is therefore recorded by its
  * SHA-256 (never the token itself) in KV under `signed-out:<issuer>#<hash>`, expiring with the token,
  * and every isolate refuses it once its revocation cache has read the list (in the isolate that
- * signed out: at once). Sessions ended by `sid` or `sub` (by the provider) are listed under the same
- * prefix as `sid:<value>` / `sub:<value>`, with the time before which their tokens are refused.
+ * signed out: at once).
  */
 import { DEFAULTS } from "../config/defaults.ts";
 import { decodeBase64UrlStrict, encodeBase64Url } from "../jwt/base64url.ts";
@@ -13,12 +12,9 @@ import { parseStrictJsonObject } from "../jwt/strict-json.ts";
 import { withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
-import type { RevocationEntry } from "./revocation-document.ts";
 
 /** SHA-256 of a token's text, base64url: 43 characters. */
 const FINGERPRINT = /^[A-Za-z0-9_-]{43}$/;
-/** A session end by name: `sid:<value>` or `sub:<value>` (a fingerprint never holds a colon). */
-const ENDED_BY_NAME = /^(sid|sub):(.{1,255})$/s;
 
 /** The token's fingerprint: SHA-256 of its exact text, base64url. Safe to store and log. */
 export async function tokenFingerprint(token: string): Promise<string> {
@@ -68,38 +64,6 @@ export async function recordSignedOut(
   return "problem" in written ? fail(written.problem) : ok(true);
 }
 
-/** A session end by `sid` or `sub` as KV keeps it (the fallback of the revocation fence). */
-export interface EndedByName {
-  readonly type: "sid" | "sub";
-  readonly value: string;
-  /** Tokens and sessions issued before this (seconds) are refused… */
-  readonly issuedBefore: number;
-  /** …until this (seconds). */
-  readonly untilSeconds: number;
-}
-
-/**
- * Records in KV that every token and session of a `sid` or `sub` issued before `issuedBefore` is
- * refused until `untilSeconds`. A failed write is returned, not thrown.
- */
-export async function recordEndedByName(
-  rt: Runtime,
-  issuer: string,
-  ended: EndedByName,
-  kvTimeoutMs: number,
-): Promise<Result<true, string>> {
-  const ttl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(ended.untilSeconds - rt.now() / 1000));
-  const written = await withKvDeadline(
-    () =>
-      rt.kv.put(`${signedOutPrefix(issuer)}${ended.type}:${ended.value}`, "", {
-        expirationTtl: ttl,
-        metadata: { until: ended.untilSeconds, issuedBefore: ended.issuedBefore },
-      }),
-    kvTimeoutMs,
-  );
-  return "problem" in written ? fail(written.problem) : ok(true);
-}
-
 /**
  * Every signed-out token of the issuer that KV lists, with when its entry expires (seconds), read
  * page by page up to `maxPages` (then the list is cut short and says so). Keys that are not a
@@ -110,10 +74,9 @@ export async function listSignedOut(
   issuer: string,
   kvTimeoutMs: number,
   maxPages: number,
-): Promise<Result<{ tokens: Map<string, number>; ended: RevocationEntry[]; truncated: boolean }, string>> {
+): Promise<Result<{ tokens: Map<string, number>; truncated: boolean }, string>> {
   const prefix = signedOutPrefix(issuer);
   const tokens = new Map<string, number>();
-  const ended: RevocationEntry[] = [];
   const fallbackExpiry = Math.floor(rt.now() / 1000) + DEFAULTS.maxTokenLifetimeSeconds;
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {
@@ -125,33 +88,15 @@ export async function listSignedOut(
     const result = listed.value;
     for (const key of result.keys) {
       const fingerprint = key.name.slice(prefix.length);
-      const metadata = key.metadata as { until?: unknown; issuedBefore?: unknown } | null | undefined;
-      const byName = ENDED_BY_NAME.exec(fingerprint);
-      if (byName) {
-        const { until, issuedBefore } = metadata ?? {};
-        if (isSeconds(until) && isSeconds(issuedBefore))
-          ended.push({
-            type: byName[1] as "sid" | "sub",
-            value: byName[2] as string,
-            createdAt: issuedBefore,
-            expiresAt: until,
-            issuedBefore,
-          });
-        continue;
-      }
       if (!FINGERPRINT.test(fingerprint)) continue;
-      const until = metadata?.until;
+      const until = (key.metadata as { until?: unknown } | null | undefined)?.until;
       tokens.set(
         fingerprint,
         typeof until === "number" && Number.isFinite(until) ? until : (key.expiration ?? fallbackExpiry),
       );
     }
-    if (result.list_complete) return ok({ tokens, ended, truncated: false });
+    if (result.list_complete) return ok({ tokens, truncated: false });
     cursor = result.cursor;
   }
-  return ok({ tokens, ended, truncated: true });
-}
-
-function isSeconds(value: unknown): value is number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0;
+  return ok({ tokens, truncated: true });
 }

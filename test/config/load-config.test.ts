@@ -52,6 +52,39 @@ describe("loading the configuration", () => {
     ]);
   });
 
+  it("refuses rules that contradict each other for origins that ignore letter case or a trailing slash, naming both", () => {
+    const admins = { allow: { groups: ["admins"] } };
+    expect(
+      problems({
+        ...good,
+        AUTH_ROUTES: [
+          { pattern: "/Admin/*", ...admins },
+          { pattern: "/admin/status", access: "public" },
+          { pattern: "/team/", ...admins },
+          { pattern: "/team/*", access: "public" },
+          { pattern: "/docs/*", access: "public" },
+          { pattern: "/Docs/private/*", ...admins },
+        ],
+      }),
+    ).toEqual([
+      'AUTH_ROUTES[1].pattern: its own path "/admin/status", read with letter case ignored, falls under AUTH_ROUTES[0] ("/Admin/*"), which grants other access than AUTH_ROUTES[1] ("/admin/status"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+      'AUTH_ROUTES[3].pattern: its own path "/team", read with trailing slash added, falls under AUTH_ROUTES[2] ("/team/"), which grants other access than AUTH_ROUTES[3] ("/team/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+      'AUTH_ROUTES[5].pattern: its own path "/Docs/private", read with letter case ignored, falls under AUTH_ROUTES[4] ("/docs/*"), which grants other access than AUTH_ROUTES[5] ("/Docs/private/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+    ]);
+    // The same patterns with the same access, or an exception written in the rules' own letter case, load.
+    expect(
+      problems({
+        ...good,
+        AUTH_ROUTES: [
+          { pattern: "/Admin/*", ...admins },
+          { pattern: "/admin/status", ...admins },
+          { pattern: "/help/guide", access: "public" },
+          { pattern: "/help/*", ...admins },
+        ],
+      }),
+    ).toEqual([]);
+  });
+
   it("refuses require_claims on a name a table parser would drop silently (the rule would vanish)", () => {
     const route = (claims: string) => ({
       ...good,
@@ -66,6 +99,44 @@ describe("loading the configuration", () => {
     expect(problems(route("[1]"))).toEqual([
       "AUTH_ROUTES[0].require_claims: must be a table of claim = value",
     ]);
+  });
+
+  it("compiles claim names once: top-level names as written, JSON Pointers into their members", () => {
+    const result = loadConfig({
+      ...good,
+      GROUPS_CLAIM: "/resource_access/my-client/roles",
+      AUTH_ROUTES: [{ pattern: "/a", require_claims: { "cognito:groups": "x", "/a~1b/c~0d": ["y", 2] } }],
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.groupsClaim.tokens).toEqual(["resource_access", "my-client", "roles"]);
+    expect(result.value.routes[0]?.requireClaims).toEqual([
+      { claim: { name: "cognito:groups", tokens: ["cognito:groups"] }, anyOf: ["x"] },
+      { claim: { name: "/a~1b/c~0d", tokens: ["a/b", "c~d"] }, anyOf: ["y", 2] },
+    ]);
+  });
+
+  it("refuses an invalid JSON Pointer (RFC 6901 §3) and an empty list, naming the path", () => {
+    expect(
+      problems({
+        ...good,
+        GROUPS_CLAIM: "/realm_access/~2roles",
+        AUTH_ROUTES: [
+          { pattern: "/a", require_claims: { "/realm_access//roles": "x", "/t~": "y", tenant: [] } },
+        ],
+      }),
+    ).toEqual([
+      'GROUPS_CLAIM: "/realm_access/~2roles" is not a valid JSON Pointer (RFC 6901): "~" must be followed by 0 or 1 ("~0" for "~", "~1" for "/")',
+      'AUTH_ROUTES[0].require_claims./realm_access//roles: "/realm_access//roles" is a JSON Pointer with an empty step; name each member, e.g. "/realm_access/roles"',
+      'AUTH_ROUTES[0].require_claims./t~: "/t~" is not a valid JSON Pointer (RFC 6901): "~" must be followed by 0 or 1 ("~0" for "~", "~1" for "/")',
+      "AUTH_ROUTES[0].require_claims.tenant: must be a string, number or boolean, or a non-empty list of them (any one matches)",
+    ]);
+  });
+
+  it("reads OIDC_USERINFO as a flag, off by default", () => {
+    const off = loadConfig(good);
+    const on = loadConfig({ ...good, OIDC_USERINFO: "true" });
+    expect([off.ok && off.value.login.userinfo, on.ok && on.value.login.userinfo]).toEqual([false, true]);
   });
 
   it("reads EMAIL_VERIFIED_REQUIRED as a flag, on by default", () => {

@@ -85,7 +85,10 @@ describe("the RevocationFence Durable Object", () => {
   it("records nothing from a malformed batch, and says which event is wrong", async () => {
     const f = fence("malformed");
     const answer = await f.record([sub("ok"), { ...sub("x"), kind: "email" } as unknown as FenceEvent], NOW);
-    expect(answer).toEqual({ ok: false, problem: "events[1]: kind must be one of sub, sid, kid, token" });
+    expect(answer).toEqual({
+      ok: false,
+      problem: "events[1]: kind must be one of sub, sid, kid, ended-sid, ended-sub, token",
+    });
     expect(
       await f.record([{ kind: "token", value: "not-a-hash", createdAt: NOW, expiresAt: NOW + 1 }], NOW),
     ).toMatchObject({ ok: false });

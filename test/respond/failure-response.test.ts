@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Failure, FailureKind, OwnFailure } from "../../src/failure.ts";
 import { sealVerifiedIdentity } from "../../src/identity.ts";
+import { topLevelClaim } from "../../src/policy/claim-path.ts";
 import { type FailureContext, respondToFailure } from "../../src/respond/failure-response.ts";
 
 const REALM = "edge-auth";
@@ -14,7 +15,7 @@ const api: FailureContext = { realm: REALM, credentialSent: true, presentation: 
 const page: FailureContext = { ...api, presentation: "page", loginUrl: LOGIN_URL };
 const identity = sealVerifiedIdentity(
   { iss: "https://issuer.test", sub: "alice", exp: 2_000_000_000 },
-  "groups",
+  topLevelClaim("groups"),
 );
 
 /** The headers the switch decides; absent ones are null, so an extra header fails the row. */
@@ -148,6 +149,18 @@ const TABLE: readonly Row[] = [
     expected: { status: 405, "cache-control": NO_STORE, "content-type": TEXT_TYPE, allow: "GET, POST" },
   },
   {
+    name: "an ambiguous path from an API client → 400 JSON without a challenge, with or without a credential",
+    failure: { kind: "bad_path", reason: "ambiguous_path" },
+    context: api,
+    expected: { status: 400, "cache-control": NO_STORE, "content-type": JSON_TYPE },
+  },
+  {
+    name: "an ambiguous path from a browser → a 400 page, never the sign-in redirect",
+    failure: { kind: "bad_path", reason: "ambiguous_path" },
+    context: { ...page, credentialSent: false },
+    expected: { status: 400, "cache-control": NO_STORE, "content-type": HTML_TYPE },
+  },
+  {
     name: "an origin that cannot be reached → 502 (RFC 9110 §15.6.3)",
     failure: { kind: "bad_gateway", reason: "origin_unreachable" },
     expected: { status: 502, "cache-control": NO_STORE, "content-type": TEXT_TYPE },
@@ -162,6 +175,11 @@ const TABLE: readonly Row[] = [
     failure: { kind: "misconfigured", reason: "misconfigured" },
     expected: { status: 500, "cache-control": NO_STORE, "content-type": HTML_TYPE },
   },
+  {
+    name: "a logout token that is not valid → 400 invalid_request JSON (Back-Channel Logout 1.0 §2.8)",
+    failure: { kind: "logout_refused", reason: "logout_token_invalid" },
+    expected: { status: 400, "cache-control": NO_STORE, "content-type": JSON_TYPE },
+  },
 ];
 
 /** Every kind, so that a new one fails the type check here until the table has a row for it. */
@@ -171,10 +189,12 @@ const EVERY_KIND: Record<FailureKind, true> = {
   forbidden: true,
   unavailable: true,
   bad_login: true,
+  bad_path: true,
   method_not_allowed: true,
   bad_gateway: true,
   internal_error: true,
   misconfigured: true,
+  logout_refused: true,
 };
 
 function respond(row: Row): Response {
