@@ -1,4 +1,4 @@
-import { unauthenticated } from "./failure.ts";
+import { unauthenticated, unavailable } from "./failure.ts";
 import { readBearer } from "./http/bearer.ts";
 import { type CookieScheme, parseCookies } from "./http/cookies.ts";
 import type { VerifiedIdentity } from "./identity.ts";
@@ -19,6 +19,9 @@ import {
   withoutRevokedKeys,
 } from "./revocation/check-revocation.ts";
 import { authenticateSession, type SessionIdentity } from "./session/authenticate-session.ts";
+
+/** What a client refused because the revocation fence is unreachable is told to wait. */
+const FENCE_RETRY_AFTER_SECONDS = 1;
 
 /** Who made a request, and with which credential. */
 export type Authenticated =
@@ -47,7 +50,8 @@ export interface Refusal {
  * subject, session and issue time are checked against the operator's revocations, and a bearer token
  * against the ID tokens of sessions that signed out (`revoked`, detail `signed_out`). A revoked
  * credential is refused as `revoked` (with the key and tier that verified it), and a session that is
- * revoked is forgotten by the browser.
+ * revoked is forgotten by the browser. With REVOCATION_FENCE_REQUIRED, a credential that passes all
+ * this is still refused (503, `fence_unavailable`) while the revocation fence cannot be consulted.
  */
 export async function authenticateRequest(
   request: Request,
@@ -71,17 +75,33 @@ export async function authenticateRequest(
   const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
   // The ID token of a session that signed out (it may sit in browser history as `id_token_hint`).
   // Its SHA-256 is worked out only while some token is signed out, once per cached token.
+  // A session's own ID token is checked too: another isolate may still hold the signed-out session
+  // in memory (SESSION memory cache), and the fence reaches it sooner than that expires.
   const signedOut =
-    auth.via === "bearer" &&
     revocations.signedOut.size > 0 &&
-    isSignedOut(revocations, await state.verifiedTokens.fingerprintOf(auth.token), nowSeconds);
-  if (!revoked && !signedOut) return authenticated;
+    isSignedOut(revocations, await state.verifiedTokens.fingerprintOf(credentialToken(auth)), nowSeconds);
+  if (!revoked && !signedOut) {
+    // REVOCATION_FENCE_REQUIRED: without the fence, a sign-out elsewhere may not be seen for a minute.
+    if (revocations.fenceUnavailable && state.config.revocation.fenceRequired)
+      return fail({
+        failure: { ...unavailable("fence_unavailable", FENCE_RETRY_AFTER_SECONDS), ...keyFields(auth) },
+        credentialSent: true,
+        forgetSessionCookie: false,
+        who: auth,
+      });
+    return authenticated;
+  }
   return fail({
     failure: { ...(revoked ? revokedFailure(revoked) : signedOutFailure()), ...keyFields(auth) },
     credentialSent: true,
     forgetSessionCookie: auth.via === "session",
     who: auth,
   });
+}
+
+/** The ID token behind a credential: the bearer token itself, or the one the session holds. */
+function credentialToken(auth: Authenticated): string {
+  return auth.via === "bearer" ? auth.token : auth.record.idToken;
 }
 
 /** What the decision log says about a refused credential (reason, key, and who, when it verified). */

@@ -78,6 +78,8 @@ export type FailureReason =
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
+  /** REVOCATION_FENCE_REQUIRED: the revocation fence could not be consulted, so no revocation is known to be seen. */
+  | "fence_unavailable"
   | "discovery_unavailable"
   // Sessions (cookie credential).
   | "session_malformed"

@@ -1,6 +1,8 @@
 import { createApp, needsRouter, respondToBug } from "./app.ts";
+import { BINDINGS } from "./config/bindings.ts";
 import { checkWorkerEnv } from "./config/check-env.ts";
 import { formatProblem } from "./config/problem.ts";
+import { fenceClientFor, type RevocationFenceClient } from "./fence/fence-client.ts";
 import { gateRequest } from "./gate.ts";
 import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
@@ -20,8 +22,11 @@ type Compiled =
  * The configuration (vars, secrets and the AUTH_KV binding) is validated and compiled once per isolate
  * and environment; a broken one answers every request with a generic 500 and logs every problem with
  * its path. Warnings (a var that looks like edge-auth's but is not read) are logged once.
+ * A KV namespace or a revocation fence given in `overrides` (tests) stands in for the binding.
  */
-export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace } = {}) {
+export function createWorker(
+  overrides: Partial<Platform> & { kv?: KVNamespace; fence?: RevocationFenceClient } = {},
+) {
   const platform: Platform = { ...workersPlatform, ...overrides };
   const compiledByEnv = new WeakMap<object, Compiled>();
   const app = createApp();
@@ -41,15 +46,19 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     return compiled;
   };
 
-  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext): Runtime => ({
-    ...platform,
-    // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
-    fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
-    trace,
-    kv: overrides.kv ?? env.AUTH_KV,
-    waitUntil: (work) => ctx.waitUntil(work),
-    metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
-  });
+  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext, issuer: string): Runtime => {
+    const fence = overrides.fence ?? fenceClientFor(env[BINDINGS.fence], issuer);
+    return {
+      ...platform,
+      // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
+      fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
+      trace,
+      kv: overrides.kv ?? env.AUTH_KV,
+      waitUntil: (work) => ctx.waitUntil(work),
+      metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
+      ...(fence ? { fence } : {}),
+    };
+  };
 
   return {
     async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
@@ -67,7 +76,12 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         });
         return response;
       }
-      const rt = runtime(env, ctx, traceContextFor(request.headers, platform.randomBytes));
+      const rt = runtime(
+        env,
+        ctx,
+        traceContextFor(request.headers, platform.randomBytes),
+        compiled.state.config.issuer,
+      );
       const url = new URL(request.url);
       if (isAsteriskForm(url)) return answerAsteriskForm(request, rt, compiled.state.config.observe);
       if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
@@ -89,7 +103,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         return;
       }
       const { keys, config } = compiled.state;
-      const report = await keys.refresh(runtime(env, ctx, startTrace(platform.randomBytes)));
+      const report = await keys.refresh(runtime(env, ctx, startTrace(platform.randomBytes), config.issuer));
       platform.log({ event: "cron_refresh", cron: controller.cron, issuer: config.issuer, ...report });
     },
   };

@@ -59,6 +59,16 @@ export const DEFAULTS = {
   revocationCacheSeconds: 10,
   /** A revocation document older than this is never used without waiting for KV first. */
   revocationMaxStaleSeconds: 60,
+  /** The revocation fence (docs/operations.md): an isolate asks it for changes at most this often… */
+  revocationFenceIntervalMs: 500,
+  /** …and a request waits this long for its answer before going on with the last copy and KV's view. */
+  revocationFenceTimeoutMs: 150,
+  /** Pages of fence changes (1,000 events each) one check reads at most. */
+  revocationFenceMaxPagesPerCheck: 10,
+  /** Whether protected requests are refused (503) while the fence cannot be consulted; else KV's view serves. */
+  revocationFenceRequired: false,
+  /** REVOCATION_ADMIN_TOKEN (which may write to the fence through POST /auth/revoke): bytes (UTF-8) at least. */
+  revocationAdminTokenMinBytes: 32,
   /** Signed-out ID tokens listed per revocation refresh: at most this many KV list pages (1,000 keys each). */
   signedOutListMaxPages: 20,
   scopes: ["openid", "email", "profile"],
@@ -121,6 +131,8 @@ export const AUTH_PATHS = {
   frontchannelLogout: "/auth/frontchannel-logout",
   /** The public keys that verify `X-Auth-Assertion` (docs/assertion.md). */
   jwks: "/auth/jwks.json",
+  /** Records a revocation in the fence (POST, REVOCATION_ADMIN_TOKEN; `npm run revoke` calls it). */
+  revoke: "/auth/revoke",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

@@ -106,6 +106,13 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     revocation: {
       cacheSeconds: raw.REVOCATION_CACHE_SECONDS ?? DEFAULTS.revocationCacheSeconds,
       maxStaleSeconds: DEFAULTS.revocationMaxStaleSeconds,
+      fence: {
+        intervalMs: raw.REVOCATION_FENCE_INTERVAL_MS ?? DEFAULTS.revocationFenceIntervalMs,
+        timeoutMs: raw.REVOCATION_FENCE_TIMEOUT_MS ?? DEFAULTS.revocationFenceTimeoutMs,
+        maxPagesPerCheck: DEFAULTS.revocationFenceMaxPagesPerCheck,
+      },
+      fenceRequired: raw.REVOCATION_FENCE_REQUIRED ?? DEFAULTS.revocationFenceRequired,
+      ...(raw.REVOCATION_ADMIN_TOKEN === undefined ? {} : { adminSecretToken: raw.REVOCATION_ADMIN_TOKEN }),
     },
     login,
     session,
