@@ -1,3 +1,4 @@
+import type { DpopReplayStore } from "./dpop/replay-store.ts";
 import type { MetricsSink } from "./observe/metrics.ts";
 
 /**
@@ -19,6 +20,8 @@ export interface Runtime extends Platform {
   waitUntil(work: Promise<unknown>): void;
   /** The `AUTH_METRICS` Analytics Engine dataset; absent or a no-op when not bound. */
   readonly metrics?: MetricsSink;
+  /** The DPoP replay store (the `DPOP_REPLAY` Durable Object); absent when not bound: nothing is fresh. */
+  readonly dpopReplay?: DpopReplayStore;
 }
 
 export const workersPlatform: Platform = {

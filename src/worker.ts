@@ -1,6 +1,7 @@
 import { createApp, needsRouter, respondToBug } from "./app.ts";
 import { checkWorkerEnv } from "./config/check-env.ts";
 import { formatProblem } from "./config/problem.ts";
+import { type DpopReplayStore, durableReplayStore } from "./dpop/replay-store.ts";
 import { gateRequest } from "./gate.ts";
 import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
@@ -9,7 +10,10 @@ import { requestIdOf } from "./observe/request-id.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
-type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
+type WorkerEnv = Readonly<Record<string, unknown>> & {
+  readonly AUTH_KV: KVNamespace;
+  readonly DPOP_REPLAY?: Env["DPOP_REPLAY"];
+};
 type Compiled =
   | { readonly ok: true; readonly state: IsolateState }
   | { readonly ok: false; readonly problems: readonly string[] };
@@ -18,9 +22,12 @@ type Compiled =
  * Builds the worker's handlers over a platform (the real one in production, a controlled one in tests).
  * The configuration (vars, secrets and the AUTH_KV binding) is validated and compiled once per isolate
  * and environment; a broken one answers every request with a generic 500 and logs every problem with
- * its path. Warnings (a var that looks like edge-auth's but is not read) are logged once.
+ * its path. Warnings (a var that looks like edge-auth's but is not read) are logged once. A replay
+ * store given by the platform (tests: one that is down) stands in for the `DPOP_REPLAY` binding.
  */
-export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace } = {}) {
+export function createWorker(
+  overrides: Partial<Platform> & { kv?: KVNamespace; dpopReplay?: DpopReplayStore } = {},
+) {
   const platform: Platform = { ...workersPlatform, ...overrides };
   const compiledByEnv = new WeakMap<object, Compiled>();
   const app = createApp();
@@ -45,7 +52,12 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     kv: overrides.kv ?? env.AUTH_KV,
     waitUntil: (work) => ctx.waitUntil(work),
     metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
+    ...replayStoreOf(env),
   });
+  const replayStoreOf = (env: WorkerEnv): { dpopReplay?: DpopReplayStore } => {
+    if (overrides.dpopReplay) return { dpopReplay: overrides.dpopReplay };
+    return env.DPOP_REPLAY ? { dpopReplay: durableReplayStore(env.DPOP_REPLAY) } : {};
+  };
 
   return {
     async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {

@@ -19,6 +19,8 @@ export interface RoutePolicy {
   /** Absent: every verified identity is admitted. */
   readonly allow?: AllowRules;
   readonly requireClaims: Readonly<Record<string, string | number | boolean>>;
+  /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
+  readonly requireDpop: boolean;
 }
 
 export interface IdentityHeaderNames {

@@ -65,7 +65,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   const routes = validRoutes;
-  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
+  const defaultRoute = compileRoute(
+    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
+    -1,
+  );
   const session = sessionSettings(raw);
   const login = loginSettings(raw, parsedAuthParams?.success ? parsedAuthParams.output : {});
 
@@ -226,6 +229,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
           },
         }),
     requireClaims: rule.require_claims ?? {},
+    requireDpop: rule.require_dpop ?? false,
   };
 }
 

@@ -52,9 +52,10 @@ export const routeRuleSchema = v.strictObject(
       ),
     ),
     require_claims: v.optional(requireClaimsSchema),
+    require_dpop: v.optional(v.boolean("must be true or false"), false),
   },
   (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims`,
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, require_dpop`,
 );
 
 export const routesSchema = v.pipe(

@@ -5,6 +5,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
+import type { DpopReplayStore } from "../../src/dpop/replay-store.ts";
 import { revocationKey } from "../../src/revocation/revocation-document.ts";
 import { createWorker } from "../../src/worker.ts";
 import { FakeDataset } from "./fake-dataset.ts";
@@ -48,6 +49,8 @@ export interface HarnessOptions {
    * a file); keep it to add a second isolate next to a first one.
    */
   readonly keepKv?: boolean;
+  /** A DPoP replay store to use instead of the DPOP_REPLAY Durable Object (e.g. one that is down). */
+  readonly dpopReplay?: DpopReplayStore;
 }
 
 export const START_MS = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -72,6 +75,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   const kv = countingKv(workerEnv.AUTH_KV);
   const platform: Parameters<typeof createWorker>[0] = {
     kv: options.kv ?? kv.namespace,
+    ...(options.dpopReplay ? { dpopReplay: options.dpopReplay } : {}),
     now: () => clock.nowMs,
     log: (line) => logs.push({ ...line }),
     fetch: async (request) => {
@@ -97,6 +101,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   const metrics = options.metrics === undefined ? new FakeDataset() : options.metrics;
   const env = {
     AUTH_KV: kv.namespace,
+    DPOP_REPLAY: workerEnv.DPOP_REPLAY,
     ...(metrics ? { AUTH_METRICS: metrics } : {}),
     OIDC_ISSUER: ISSUER,
     OIDC_CLIENT_ID: CLIENT_ID,
