@@ -77,6 +77,8 @@ export function bundleWorker(root: string, entry: string, outFile: string): stri
       "--platform=browser",
       "--conditions=workerd,worker,browser",
       "--target=es2024",
+      // The runtime's own modules (cloudflare:workers for a Durable Object class) stay imports.
+      "--external:cloudflare:*",
       `--outfile=${outFile}`,
       "--log-level=warning",
     ],

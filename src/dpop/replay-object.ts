@@ -15,6 +15,8 @@ const PURGE_PER_CALL = 64;
  */
 export class DpopReplayObject extends DurableObject {
   readonly #sql: SqlStorage;
+  /** An alarm is known to be set (saves a storage read per call); forgotten when the alarm runs. */
+  #alarmSet = false;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -40,16 +42,23 @@ export class DpopReplayObject extends DurableObject {
     const known = this.#sql.exec("SELECT 1 FROM seen WHERE key = ?", key).toArray().length > 0;
     if (known) return true;
     this.#sql.exec("INSERT INTO seen (key, expires_at) VALUES (?, ?)", key, expiresAtMs);
-    if ((await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    if (!this.#alarmSet) {
+      this.#alarmSet = true;
+      if ((await this.ctx.storage.getAlarm()) === null)
+        await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    }
     return false;
   }
 
   override async alarm(): Promise<void> {
+    this.#alarmSet = false;
     const clockMs = this.#advanceClock(0);
     this.#sql.exec("DELETE FROM seen WHERE expires_at <= ?", clockMs);
     const left = this.#sql.exec("SELECT 1 FROM seen LIMIT 1").toArray().length;
-    if (left > 0) await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    if (left > 0) {
+      this.#alarmSet = true;
+      await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+    }
   }
 
   /** The latest time any caller reported (never earlier than before). */
