@@ -1,11 +1,12 @@
 /**
- * Throws mutated tokens and headers at the real worker (bundled as for deployment, run under
+ * Runs the route matcher's properties (test/property/route-readings.ts) with a random seed, then throws
+ * mutated tokens and headers at the real worker (bundled as for deployment, run under
  * Miniflare 4) for N seconds, with a fake issuer and a recording origin on loopback, then prints counts
  * by status, by the worker's log reason and by mutation. Exits non-zero on any 5xx, on any identity
- * header that reached the origin for a mutated token or a public route, or on a spoofed header that
- * got through. Only 127.0.0.1; bounded in time; every process it starts is stopped.
+ * header that reached the origin for a mutated token or a public route, on a spoofed header that
+ * got through, or on a property that failed (the seed is printed with every failure). Only 127.0.0.1; bounded in time; every process it starts is stopped.
  *
- *   npm run fuzz -- --seconds 30 [--concurrency 8] [--seed 42]
+ *   npm run fuzz -- --seconds 30 [--concurrency 8] [--seed 42] [--property-runs 10000]
  */
 
 import type { webcrypto } from "node:crypto";
@@ -18,6 +19,7 @@ import { generateKeyPair, SignJWT } from "jose";
 import { Headers as MiniflareHeaders } from "miniflare";
 import { generateIssuerKeys, type IssuerKey, startIssuer, startOrigin } from "./fuzz/loopback.ts";
 import { nextCase, seededRandom, type TokenPool } from "./fuzz/mutations.ts";
+import { runRouteProperties } from "./fuzz/properties.ts";
 import { bump, judge, printReport, type Tally } from "./fuzz/report.ts";
 import { bundleWorker, type RunningWorker, startWorker } from "./fuzz/worker.ts";
 
@@ -27,11 +29,13 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "30" },
     concurrency: { type: "string", default: "8" },
     seed: { type: "string", default: String(Date.now() % 1_000_000) },
+    "property-runs": { type: "string", default: "10000" },
   },
 });
 const seconds = Math.min(Math.max(Number(values.seconds), 1), 3600);
 const concurrency = Math.min(Math.max(Number(values.concurrency), 1), 64);
 const seed = Number(values.seed);
+const propertyRuns = Math.min(Math.max(Number(values["property-runs"]), 1), 1_000_000);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 async function tokenPool(issuer: string, keys: readonly IssuerKey[]): Promise<TokenPool> {
@@ -69,6 +73,10 @@ async function main(): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
+    console.log(`route matcher properties: ${propertyRuns} runs each, seed ${seed} …`);
+    const propertyFailures = runRouteProperties(seed, propertyRuns);
+    for (const line of propertyFailures) console.log(`  FAILED ${line}`);
+    if (propertyFailures.length === 0) console.log(`  OK (seed ${seed})`);
     const keys = await generateIssuerKeys();
     const issuer = await startIssuer(keys);
     started.push(issuer);
@@ -147,7 +155,11 @@ async function main(): Promise<number> {
       issuerFetches: issuer.fetches(),
       seed,
     });
-    return failed ? 1 : 0;
+    if (propertyFailures.length > 0)
+      console.log(
+        `\nFAILED: ${propertyFailures.length} route matcher properties (seed ${seed}), listed above.`,
+      );
+    return failed || propertyFailures.length > 0 ? 1 : 0;
   } finally {
     await cleanup();
   }

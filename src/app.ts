@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { respondWithAssertionJwks } from "./assertion/jwks-endpoint.ts";
 import { AUTH_PATHS } from "./config/defaults.ts";
 import { gateRequest } from "./gate.ts";
 import { respondWithHealth } from "./health/health-document.ts";
@@ -25,7 +26,7 @@ type Handler = (request: Request, rt: Runtime, state: IsolateState) => Promise<R
 
 /**
  * The only place that knows Hono: it wires edge-auth's own endpoints (sign-in, callback, sign-out,
- * whoami) and sends every other request to the gate.
+ * whoami, the assertion keys) and sends every other request to the gate.
  */
 export function createApp(): Hono<{ Bindings: RequestScope }> {
   const app = new Hono<{ Bindings: RequestScope }>();
@@ -62,6 +63,10 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
     own(() => signedOutPage()),
   );
   app.get(AUTH_PATHS.whoami, own(whoami));
+  app.get(
+    AUTH_PATHS.jwks,
+    own((_request, _rt, state) => respondWithAssertionJwks(state)),
+  );
   for (const path of Object.values(AUTH_PATHS)) app.all(path, (c) => methodNotAllowed(c.req.method, path));
 
   app.all("*", (c) => gateRequest(c.req.raw, new URL(c.req.raw.url), c.env.env, c.env.rt, c.env.state));

@@ -15,6 +15,8 @@ export type FailureKind =
   | "unavailable"
   /** A sign-in that cannot be completed (unknown state, provider error…): a 400 page, never a loop. */
   | "bad_login"
+  /** A path origins may read under rules that grant different access: 400, never a sign-in redirect. */
+  | "bad_path"
   | OwnFailureKind;
 
 /** Failures that do not depend on who asked: answered the same to every client, no context needed. */
@@ -48,6 +50,8 @@ export type FailureReason =
   | "forbidden_by_policy"
   /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
   | "claim_wrong_type"
+  /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
+  | "ambiguous_path"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"

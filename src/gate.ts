@@ -1,3 +1,4 @@
+import { attachAssertion } from "./assertion/attach-assertion.ts";
 import {
   type Authenticated,
   authenticateRequest,
@@ -7,20 +8,21 @@ import {
   refusalFields,
 } from "./authenticate.ts";
 import { wantsDpopChallenge } from "./dpop/challenge.ts";
-import { unauthenticated } from "./failure.ts";
+import { type Failure, unauthenticated } from "./failure.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
 import { stripRoutingHeaders } from "./forward/routing-headers.ts";
-import { cookieScheme, expireCookie, stripOwnCookies } from "./http/cookies.ts";
+import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
 import type { IsolateState } from "./isolate-state.ts";
-import { beginDecision } from "./observe/decision-recorder.ts";
+import type { CredentialKind } from "./observe/decision.ts";
+import { beginDecision, type DecisionRecorder } from "./observe/decision-recorder.ts";
 import { loginUrlFor } from "./oidc/login-url.ts";
 import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
 import { judgeAccess } from "./policy/admit.ts";
-import { matchRoute } from "./policy/match-route.ts";
+import { matchRoute, routeName } from "./policy/match-route.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
 export type { IsolateState } from "./isolate-state.ts";
@@ -41,10 +43,11 @@ export async function gateRequest(
   state: IsolateState,
 ): Promise<Response> {
   const { config } = state;
-  const route = matchRoute(config, url.pathname);
-  const routeName = route.index === -1 ? "(default)" : `${route.index}:${route.pattern}`;
-  const decision = beginDecision(request, rt, config.observe, routeName);
+  const match = matchRoute(config, url.pathname);
+  const decision = beginDecision(request, rt, config.observe, match.ok ? routeName(match.value) : AMBIGUOUS);
   const scheme = cookieScheme(url, config.session.cookieName);
+  if (!match.ok) return refuseAmbiguousPath(request, match.failure, config.realm, scheme.session, decision);
+  const route = match.value;
   const headers = new Headers(request.headers);
   stripIdentityHeaders(headers, config);
   stripRoutingHeaders(headers);
@@ -131,7 +134,17 @@ export async function gateRequest(
   headers.delete("authorization");
   headers.delete("dpop");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
+  // With ASSERTION_SIGNING_KEY set the origin may trust the assertion alone: no assertion, no forward.
+  const asserted = await attachAssertion(headers, identity, route, url, rt, state);
   decision.decided();
+  if (!asserted.ok)
+    return decision.finish(respondToFailure({ kind: "misconfigured", reason: "misconfigured" }), {
+      outcome: "error",
+      reason: "misconfigured",
+      detail: "assertion_key_unusable",
+      credential: auth.via,
+      ...kidAndTier,
+    });
   const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: true });
   return decision.finish(keepPrivate(answer.response), {
     outcome: answer.ok ? "forwarded" : "error",
@@ -141,6 +154,40 @@ export async function gateRequest(
     ...kidAndTier,
     ...identityFields(identity),
   });
+}
+
+/**
+ * 400 for a path that origins read under rules granting different access, decided before any
+ * credential is looked at: no identity can make the path mean one thing, and signing in would loop.
+ */
+function refuseAmbiguousPath(
+  request: Request,
+  failure: Failure,
+  realm: string,
+  sessionCookie: string,
+  decision: DecisionRecorder,
+): Response {
+  decision.decided();
+  const response = respondToFailure(failure, {
+    realm,
+    credentialSent: false,
+    presentation: classifyRequest(request) === "navigation" ? "page" : "api",
+  });
+  return decision.finish(response, {
+    outcome: "refused",
+    reason: failure.reason,
+    ...(failure.detail === undefined ? {} : { detail: failure.detail }),
+    credential: presentedCredential(request, sessionCookie),
+  });
+}
+
+/** The route name the decision log gives an ambiguous path. */
+const AMBIGUOUS = "(ambiguous path)";
+
+/** Which credential the request carries, unverified: for the log of a request refused before it is read. */
+function presentedCredential(request: Request, sessionCookie: string): CredentialKind {
+  if (request.headers.has("authorization")) return "bearer";
+  return parseCookies(request.headers.get("cookie")).has(sessionCookie) ? "session" : "none";
 }
 
 function forwardedToken(auth: Authenticated): string {

@@ -1,3 +1,4 @@
+import { AssertionSigner } from "./assertion/assertion-signer.ts";
 import type { GateConfig } from "./config/config.ts";
 import { DEFAULTS } from "./config/defaults.ts";
 import { SecretKeys } from "./crypto/secret-keys.ts";
@@ -18,6 +19,8 @@ export interface IsolateState {
   readonly usedStates: UsedStates;
   /** Keys derived from SESSION_SECRET; absent when sign-in is not enabled. */
   readonly secrets: SecretKeys | undefined;
+  /** Signs `X-Auth-Assertion`; absent when ASSERTION_SIGNING_KEY is not set. */
+  readonly assertions: AssertionSigner | undefined;
 }
 
 export function createIsolateState(config: GateConfig): IsolateState {
@@ -32,5 +35,12 @@ export function createIsolateState(config: GateConfig): IsolateState {
     sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds, config.kvTimeoutMs),
     usedStates: new UsedStates(config.kvTimeoutMs),
     secrets: config.session.secret === undefined ? undefined : new SecretKeys(config.session.secret),
+    assertions:
+      config.assertion === undefined
+        ? undefined
+        : new AssertionSigner(config.assertion, {
+            maxEntries: DEFAULTS.assertionReuseMaxEntries,
+            maxBytes: DEFAULTS.assertionReuseMaxBytes,
+          }),
   };
 }

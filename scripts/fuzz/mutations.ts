@@ -65,13 +65,16 @@ export function nextCase(random: Random, pool: TokenPool, serial: number): FuzzC
   const original = pick(random, pool.valid);
   const spoofed = spoofHeaders(random);
   if (roll < 0.08) {
-    // A public route: whatever the request carries, no identity may arrive with it. The traversal
-    // spellings lead out of /public/ (or are ambiguous), so they carry a token that must not verify.
+    // A public route: whatever the request carries, no identity may arrive with it. The traversal,
+    // double-encoded and case-changed spellings lead out of /public/ (or are ambiguous), so they carry
+    // a token that must not verify.
     const path = pick(random, [
       `/public/${serial}`,
       "/public/..%2fprivate",
       "/public/..;/private",
       "/public/%2e%2e/private/x",
+      "/public/..%252fprivate",
+      "/PUBLIC/x",
     ]);
     const plain = path === `/public/${serial}`;
     const mutated = TOKEN_MUTATIONS["bit flip"]?.(original.token, random, pool) ?? "";

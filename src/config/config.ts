@@ -1,3 +1,4 @@
+import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
@@ -21,6 +22,8 @@ export interface RoutePolicy {
   readonly requireClaims: Readonly<Record<string, string | number | boolean>>;
   /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
   readonly requireDpop: boolean;
+  /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
+  readonly assertionAudience?: string;
 }
 
 export interface IdentityHeaderNames {
@@ -137,4 +140,6 @@ export interface GateConfig {
   readonly session: SessionSettings;
   /** Whether sign-in is available: a session secret is configured. */
   readonly loginEnabled: boolean;
+  /** Signed identity assertions (ASSERTION_SIGNING_KEY); absent when not configured. */
+  readonly assertion?: AssertionSettings;
 }

@@ -94,6 +94,18 @@ export const DEFAULTS = {
   dpopReplayTimeoutMs: 1000,
   /** KV refuses an `expirationTtl` below this. */
   kvMinTtlSeconds: 60,
+  // Signed identity assertions for the origin (docs/assertion.md).
+  /** An assertion's life (`exp` − `iat`); it is reused for half of it, so it arrives with ≥ 30 s left. */
+  assertionLifetimeSeconds: 60,
+  /** At most this many groups, the provider's first ones, in an assertion (`groups_truncated` marks a cut). */
+  assertionMaxGroups: 32,
+  /** …and at most this many bytes (UTF-8) of group names together. */
+  assertionMaxGroupsBytes: 512,
+  /** `/auth/jwks.json` may be cached this long by origins and shared caches. */
+  assertionJwksMaxAgeSeconds: 300,
+  /** Signed assertions kept per isolate for reuse, by count and by approximate bytes. */
+  assertionReuseMaxEntries: 1000,
+  assertionReuseMaxBytes: 2 * 1024 * 1024,
 } as const;
 
 /** The paths edge-auth answers itself; register `callback` and `signedOut` at the provider. */
@@ -104,6 +116,8 @@ export const AUTH_PATHS = {
   signedOut: "/auth/signed-out",
   whoami: "/auth/whoami",
   health: "/auth/health",
+  /** The public keys that verify `X-Auth-Assertion` (docs/assertion.md). */
+  jwks: "/auth/jwks.json",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

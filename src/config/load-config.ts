@@ -1,9 +1,11 @@
 import * as v from "valibot";
+import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
 import { DEFAULTS } from "./defaults.ts";
 import type { ConfigProblem } from "./problem.ts";
+import { routeConflicts } from "./route-conflicts.ts";
 import { compilePattern } from "./route-pattern.ts";
 import {
   authParamsSchema,
@@ -26,6 +28,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   const identityHeaders = readTable(env.IDENTITY_HEADERS, "IDENTITY_HEADERS", problems);
   const envInput = env.IDENTITY_HEADERS === undefined ? env : { ...env, IDENTITY_HEADERS: identityHeaders };
   const fields = parseFields(envInput, problems);
+  const assertion = readAssertionSettings(env, identityHeaders, problems);
 
   const routesInput = readRoutes(env.AUTH_ROUTES, problems);
   const authParamsInput = readTable(env.OIDC_AUTH_PARAMS, "OIDC_AUTH_PARAMS", problems);
@@ -47,7 +50,12 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ? parsedRoutes.output.map(compileRoute)
     : validRulesOf(routesInput);
   const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
+  const defaultRoute = compileRoute(
+    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
+    -1,
+  );
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
+  problems.push(...routeConflicts(validRoutes, defaultRoute));
   if (problems.length > 0 || !parsedRoutes?.success) return fail(problems);
   // Every field parsed: together they are the schema's output.
   const raw = fields as RawEnv;
@@ -65,10 +73,6 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     kvTimeoutMs: DEFAULTS.kvTimeoutMs,
   };
   const routes = validRoutes;
-  const defaultRoute = compileRoute(
-    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
-    -1,
-  );
   const session = sessionSettings(raw);
   const login = loginSettings(raw, parsedAuthParams?.success ? parsedAuthParams.output : {});
 
@@ -107,6 +111,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     login,
     session,
     loginEnabled: session.secret !== undefined,
+    ...(assertion === undefined ? {} : { assertion }),
   });
 }
 
@@ -230,6 +235,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
         }),
     requireClaims: rule.require_claims ?? {},
     requireDpop: rule.require_dpop ?? false,
+    ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
 }
 

@@ -42,27 +42,3 @@ export function normalisePath(pathname: string): string {
   if (path.includes("//")) path = path.replace(/\/{2,}/g, "/");
   return path;
 }
-
-const ANY_ESCAPE = /%([0-9A-Fa-f]{2})/g;
-
-/**
- * The path as a lenient origin may read it, which is how edge/origin parser differentials bypass
- * path rules: every percent-escape decoded once (`%2F` and `%5C` too, as nginx does), `\` read as `/`
- * (IIS), `;parameters` dropped from each segment (Tomcat, Jetty: `/public/..;/admin`), runs of slashes
- * collapsed and dot segments resolved (RFC 3986 §5.2.4) after all that.
- */
-export function lenientPath(pathname: string): string {
-  const decoded = pathname
-    .replace(ANY_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
-    .replace(/\\/g, "/");
-  const segments: string[] = [];
-  const parts = decoded.split("/").slice(1);
-  for (const [index, raw] of parts.entries()) {
-    const part = raw.replace(/;.*$/, "");
-    if (part === "..") segments.pop();
-    else if (part !== "." && part !== "") segments.push(part);
-    if (index === parts.length - 1 && (part === "" || part === "." || part === "..") && segments.length > 0)
-      segments.push("");
-  }
-  return `/${segments.join("/")}`;
-}

@@ -53,9 +53,16 @@ export const routeRuleSchema = v.strictObject(
     ),
     require_claims: v.optional(requireClaimsSchema),
     require_dpop: v.optional(v.boolean("must be true or false"), false),
+    assertion_audience: v.optional(
+      v.pipe(
+        nonEmptyString,
+        v.maxLength(256, "must be at most 256 characters"),
+        v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
+      ),
+    ),
   },
   (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, require_dpop`,
+    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_dpop`,
 );
 
 export const routesSchema = v.pipe(

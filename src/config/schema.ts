@@ -139,7 +139,13 @@ export const envSchema = v.looseObject({
 export type RawEnv = v.InferOutput<typeof envSchema>;
 
 /** Vars read apart from `envSchema` (JSON text or TOML tables, validated on their own). */
-export const TABLE_VARS = ["AUTH_ROUTES", "OIDC_AUTH_PARAMS"] as const;
+export const TABLE_VARS = [
+  "AUTH_ROUTES",
+  "OIDC_AUTH_PARAMS",
+  // JWKs (src/assertion/assertion-config.ts).
+  "ASSERTION_SIGNING_KEY",
+  "ASSERTION_SIGNING_KEY_PREVIOUS",
+] as const;
 
 /**
  * Every var edge-auth reads: derived from the schema, so a key added there is known to the

@@ -1,5 +1,12 @@
 /** The secrets edge-auth reads. They belong in `wrangler secret put`, never in `[vars]`. */
-export const SECRET_VARS = ["SESSION_SECRET", "OIDC_CLIENT_SECRET", "HEALTH_TOKEN"] as const;
+export const SECRET_VARS = [
+  "SESSION_SECRET",
+  "OIDC_CLIENT_SECRET",
+  "HEALTH_TOKEN",
+  "ASSERTION_SIGNING_KEY",
+  // Often only a public key, but a private one may be given, and origins still trust it.
+  "ASSERTION_SIGNING_KEY_PREVIOUS",
+] as const;
 
 /** Names that read as a secret, for keys edge-auth may read in future (a signing key, a token). */
 const SECRET_NAME = /_(SECRET|TOKEN|KEY)$/;

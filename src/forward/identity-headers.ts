@@ -1,3 +1,4 @@
+import { ASSERTION_HEADER } from "../assertion/assertion-config.ts";
 import type { GateConfig } from "../config/config.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { canonicalHeaderName as canonical } from "./header-name.ts";
@@ -5,7 +6,8 @@ import { canonicalHeaderName as canonical } from "./header-name.ts";
 /**
  * Removes every header the client sent that could pass for an identity header: any name starting with
  * the identity prefix, compared case-insensitively and with `_` read as `-` (some origins fold them),
- * plus the configured identity and token header names. Runs on every route, public ones too.
+ * plus the configured identity and token header names and `X-Auth-Assertion` (whatever the prefix).
+ * Runs on every route, public ones too.
  */
 export function stripIdentityHeaders(headers: Headers, config: GateConfig): void {
   const { prefix, exact } = reservedNamesOf(config);
@@ -31,7 +33,9 @@ function reservedNamesOf(config: GateConfig): ReservedNames {
     reserved = {
       prefix: canonical(config.identityHeaderPrefix),
       exact: new Set(
-        [...Object.values(config.identityHeaders), config.forwardTokenHeader ?? ""].map(canonical),
+        [...Object.values(config.identityHeaders), config.forwardTokenHeader ?? "", ASSERTION_HEADER].map(
+          canonical,
+        ),
       ),
     };
     reservedByConfig.set(config, reserved);

@@ -132,6 +132,15 @@ export function unavailablePage(retryAfterSeconds: number): Response {
   });
 }
 
+/** 400: a path origins may read in more than one way; it says no more than that it is not served. */
+export function pathNotServedPage(): Response {
+  return renderPage({
+    status: 400,
+    title: "Address not served",
+    bodyHtml: `<p>This address cannot be served as it is written.</p><div class="actions">${HOME_LINK}</div>`,
+  });
+}
+
 export function signInNotEnabledPage(): Response {
   return renderPage({
     status: 404,

@@ -1,93 +1,130 @@
 import type { GateConfig, RoutePolicy } from "../config/config.ts";
-import { lenientPath, normalisePath } from "../config/route-pattern.ts";
+import { normalisePath } from "../config/route-pattern.ts";
+import type { Failure } from "../failure.ts";
+import { fail, ok, type Result } from "../result.ts";
+import { decodedReadings, describeReading, mayBeDecodedDifferently } from "./path-readings.ts";
+import { RouteTable } from "./route-table.ts";
 
-/**
- * The rule for a request path: the first rule whose pattern matches the normalised path; unmatched
- * paths need an identity. When the path as a lenient origin may read it (`lenientPath`: `%2F`, `\`,
- * `;params`, dot segments) falls under a different rule, the path is ambiguous and gets a rule that
- * needs an identity and admits nobody: `/public/..%2fadmin` must not reach an origin that serves it
- * as `/admin` with the public rule's (lack of) checks.
- */
-export function matchRoute(config: GateConfig, pathname: string): RoutePolicy {
-  const route = firstMatch(config, normalisePath(pathname));
-  if (!/[%\\;]/.test(pathname)) return route;
-  const lenient = firstMatch(config, normalisePath(lenientPath(pathname)));
-  return lenient === route ? route : ambiguousRoute(config);
-}
-
-/** Costs a few map lookups per request, however many rules there are. */
-function firstMatch(config: GateConfig, path: string): RoutePolicy {
-  const index = routeIndexOf(config).firstMatch(path);
-  return index === undefined ? config.defaultRoute : (config.routes[index] as RoutePolicy);
+/** A reading of the path that falls under a rule granting other access than the canonical path's. */
+export interface PathConflict {
+  /** The rule of the canonical path. */
+  readonly route: RoutePolicy;
+  /** The rule of the other reading. */
+  readonly other: RoutePolicy;
+  /** How the other reading came about (`letter case ignored`, `escapes decoded twice`, …). */
+  readonly how: string;
 }
 
 /**
- * The rules by the only three shapes a pattern has (see route-pattern.ts): `*`, `/exact`, and
- * `/base/*`, which matches `/base` itself and every path that continues `/base/`. A path can only be
- * matched by a `/base/*` rule whose base is the path or the path cut before one of its slashes, so
- * those are the only lookups needed; the first rule wins, as in the ordered list.
+ * The rule for a request path, or `ambiguous_path`. The rule is the first whose pattern matches the
+ * canonical path (`normalisePath`), case-sensitively; unmatched paths get the default rule, which needs
+ * an identity. The path is then judged by every reading a plausible origin may make of it: case-folded
+ * (Express by default, ASP.NET Core, IIS) against the case-folded patterns, without a trailing slash
+ * (Express, Rails, Laravel, ASP.NET Core, Spring MVC ≤ 5), with one where an exact rule is written with
+ * one, and decoded (`decodedReadings`: `%2F`, `%252F`, `\`, `;params`, dot segments). When a reading
+ * falls under a rule that grants other access, the path is ambiguous: it is refused, never forwarded
+ * under the laxer rule (`/help/PRIVATE/x` under a public `/help/*` while `/help/private/*` is for admins).
+ *
+ * Costs a few map lookups per request: the extra readings are made only where the path can differ (an
+ * upper-case letter, a trailing slash, `%`, `\` or `;`), or where the rules themselves are written so.
  */
-class RouteIndex {
-  readonly #exact = new Map<string, number>();
-  readonly #below = new Map<string, number>();
-  readonly #any: number | undefined;
-
-  constructor(routes: readonly RoutePolicy[]) {
-    let any: number | undefined;
-    routes.forEach((route, index) => {
-      const { pattern } = route;
-      if (pattern === "*") any ??= index;
-      else if (pattern.endsWith("/*")) firstWins(this.#below, pattern.slice(0, -2), index);
-      else firstWins(this.#exact, pattern, index);
-    });
-    this.#any = any;
-  }
-
-  firstMatch(path: string): number | undefined {
-    let best = earliest(this.#any, this.#exact.get(path));
-    best = earliest(best, this.#below.get(path));
-    for (let slash = path.indexOf("/"); slash !== -1; slash = path.indexOf("/", slash + 1))
-      best = earliest(best, this.#below.get(path.slice(0, slash)));
-    return best;
-  }
+export function matchRoute(config: GateConfig, pathname: string): Result<RoutePolicy, Failure> {
+  const judged = judgePath(routeTableOf(config), pathname);
+  return judged.ok ? judged : fail(ambiguousPath(judged.failure));
 }
 
-function firstWins(map: Map<string, number>, key: string, index: number): void {
-  if (!map.has(key)) map.set(key, index);
+/** The canonical path's rule, or the first reading of the path whose rule grants other access. */
+export function judgePath(table: RouteTable, pathname: string): Result<RoutePolicy, PathConflict> {
+  const canonical = normalisePath(pathname);
+  const route = table.match(canonical);
+  const found = variantConflict(table, route, canonical, route);
+  if (found !== undefined) return fail({ route, other: found.other, how: found.variant });
+  if (!mayBeDecodedDifferently(pathname)) return ok(route);
+  for (const reading of decodedReadings(pathname)) {
+    const conflict = variantConflict(table, route, reading.path, table.match(reading.path));
+    if (conflict !== undefined) {
+      const how =
+        conflict.variant === ""
+          ? describeReading(reading)
+          : `${describeReading(reading)}, ${conflict.variant}`;
+      return fail({ route, other: conflict.other, how });
+    }
+  }
+  return ok(route);
 }
 
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  return b === undefined || a < b ? a : b;
+interface VariantConflict {
+  readonly other: RoutePolicy;
+  /** `""` for the reading as it is, else `letter case ignored`, `trailing slash removed`, … */
+  readonly variant: string;
+}
+
+/**
+ * Checks a reading of the path (whose own rule is `asRead`) and that reading case-folded and with its
+ * trailing slash removed (or added) against the canonical path's rule `route`. An exact rule's own path
+ * is what its operator wrote, so it is not read with or without a trailing slash: `/help/guide` stays
+ * under its exact rule, though `/help/guide/` is ambiguous next to `/help/*`.
+ */
+function variantConflict(
+  table: RouteTable,
+  route: RoutePolicy,
+  path: string,
+  asRead: RoutePolicy,
+): VariantConflict | undefined {
+  const conflict = differs(table, route, asRead, "") ?? caseFolded(table, route, path, "letter case ignored");
+  if (conflict !== undefined || asRead.pattern === path) return conflict;
+  if (path.length > 1 && path.endsWith("/")) {
+    const stripped = path.slice(0, -1);
+    return (
+      differs(table, route, table.match(stripped), "trailing slash removed") ??
+      caseFolded(table, route, stripped, "trailing slash removed, letter case ignored")
+    );
+  }
+  if (table.anySlashEndedExact) {
+    const slashed = `${path}/`;
+    return (
+      differs(table, route, table.match(slashed), "trailing slash added") ??
+      caseFolded(table, route, slashed, "trailing slash added, letter case ignored")
+    );
+  }
+  return undefined;
+}
+
+function caseFolded(table: RouteTable, route: RoutePolicy, path: string, variant: string) {
+  if (!table.anyUpperCasePattern && !/[A-Z]/.test(path)) return undefined;
+  return differs(table, route, table.matchCaseFolded(path.toLowerCase()), variant);
+}
+
+function differs(
+  table: RouteTable,
+  route: RoutePolicy,
+  other: RoutePolicy,
+  variant: string,
+): VariantConflict | undefined {
+  return table.samePolicy(route, other) ? undefined : { other, variant };
+}
+
+function ambiguousPath(conflict: PathConflict): Failure {
+  return {
+    kind: "bad_path",
+    reason: "ambiguous_path",
+    detail: `${conflict.how}: ${routeName(conflict.other)} (as written: ${routeName(conflict.route)})`,
+  };
+}
+
+/** `index:pattern` of a rule, or `(default)`, as the decision log names it. */
+export function routeName(route: RoutePolicy): string {
+  return route.index === -1 ? "(default)" : `${route.index}:${route.pattern}`;
 }
 
 // Built once per configuration, on first use.
-const indexByConfig = new WeakMap<GateConfig, RouteIndex>();
+const tableByConfig = new WeakMap<GateConfig, RouteTable>();
 
-function routeIndexOf(config: GateConfig): RouteIndex {
-  let index = indexByConfig.get(config);
-  if (!index) {
-    index = new RouteIndex(config.routes);
-    indexByConfig.set(config, index);
+function routeTableOf(config: GateConfig): RouteTable {
+  let table = tableByConfig.get(config);
+  if (!table) {
+    table = new RouteTable(config.routes, config.defaultRoute);
+    tableByConfig.set(config, table);
   }
-  return index;
-}
-
-const AMBIGUOUS_INDEX = -2;
-const ambiguousByConfig = new WeakMap<GateConfig, RoutePolicy>();
-
-/** A rule that asks for an identity and admits none (an empty allow list matches nobody). */
-function ambiguousRoute(config: GateConfig): RoutePolicy {
-  let route = ambiguousByConfig.get(config);
-  if (!route) {
-    route = {
-      ...config.defaultRoute,
-      index: AMBIGUOUS_INDEX,
-      pattern: "(ambiguous path)",
-      access: "authenticated",
-      allow: { groups: [], emails: [], emailDomains: [] },
-    };
-    ambiguousByConfig.set(config, route);
-  }
-  return route;
+  return table;
 }

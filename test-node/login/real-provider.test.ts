@@ -13,7 +13,8 @@ import { bundleWorker, startWorker } from "./support/worker.ts";
 
 const WORKER_ORIGIN = "http://localhost:8787";
 const SESSION_COOKIE = "edge-auth"; // plain http on loopback: no __Host- prefix
-const ID_TOKEN_TTL_SECONDS = 1;
+// Short enough that the test sees a renewal, long enough that a loaded machine signs in and browses first.
+const ID_TOKEN_TTL_SECONDS = 3;
 
 let provider: TestProvider;
 let origin: EchoOrigin;
@@ -107,7 +108,7 @@ describe("browser sign-in against a real OpenID Provider (oidc-provider 9) with 
     expect(await whoami.json()).toMatchObject({ sub: "alice", groups: ["admins", "staff"], via: "session" });
     expect((await browser.request(`${WORKER_ORIGIN}/admin/panel`)).status).toBe(200);
 
-    // The ID token lives one second; after it the next request renews the session with the refresh token.
+    // The ID token lives ID_TOKEN_TTL_SECONDS; after it the next request renews the session with the refresh token.
     await sleep(ID_TOKEN_TTL_SECONDS * 1000 + 1100);
     const renewed = await browser.request(`${WORKER_ORIGIN}/reports`);
     expect(renewed.status).toBe(200);

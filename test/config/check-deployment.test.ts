@@ -36,7 +36,7 @@ describe("checking a deployment", () => {
     const secrets = {
       SESSION_SECRET: STRONG_SECRET,
       OIDC_CLIENT_SECRET: "s3cret",
-      ASSERTION_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----",
+      WEBHOOK_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----",
       HEALTH_TOKEN: STRONG_SECRET,
     };
     expect(judged(deployment({ ...vars, ...secrets }, { environment: "production" }))).toEqual({
@@ -44,7 +44,7 @@ describe("checking a deployment", () => {
       warnings: [
         inVars("SESSION_SECRET", " --env production"),
         inVars("OIDC_CLIENT_SECRET", " --env production"),
-        inVars("ASSERTION_SIGNING_KEY", " --env production"),
+        inVars("WEBHOOK_SIGNING_KEY", " --env production"),
         inVars("HEALTH_TOKEN", " --env production"),
       ],
     });

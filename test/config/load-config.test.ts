@@ -47,9 +47,42 @@ describe("loading the configuration", () => {
       'AUTH_ROUTES[1].pattern: "*" is only allowed as a final "/*" (got "/a/*/b")',
       'AUTH_ROUTES[2].pattern: must start with "/" or be "*" (got "admin/*")',
       'AUTH_ROUTES[2].access: must be "public" or "authenticated"',
-      'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims, require_dpop',
+      'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_dpop',
       'AUTH_ROUTES[4].allow.group: unknown key "group"; known: groups, emails, email_domains',
     ]);
+  });
+
+  it("refuses rules that contradict each other for origins that ignore letter case or a trailing slash, naming both", () => {
+    const admins = { allow: { groups: ["admins"] } };
+    expect(
+      problems({
+        ...good,
+        AUTH_ROUTES: [
+          { pattern: "/Admin/*", ...admins },
+          { pattern: "/admin/status", access: "public" },
+          { pattern: "/team/", ...admins },
+          { pattern: "/team/*", access: "public" },
+          { pattern: "/docs/*", access: "public" },
+          { pattern: "/Docs/private/*", ...admins },
+        ],
+      }),
+    ).toEqual([
+      'AUTH_ROUTES[1].pattern: its own path "/admin/status", read with letter case ignored, falls under AUTH_ROUTES[0] ("/Admin/*"), which grants other access than AUTH_ROUTES[1] ("/admin/status"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+      'AUTH_ROUTES[3].pattern: its own path "/team", read with trailing slash added, falls under AUTH_ROUTES[2] ("/team/"), which grants other access than AUTH_ROUTES[3] ("/team/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+      'AUTH_ROUTES[5].pattern: its own path "/Docs/private", read with letter case ignored, falls under AUTH_ROUTES[4] ("/docs/*"), which grants other access than AUTH_ROUTES[5] ("/Docs/private/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+    ]);
+    // The same patterns with the same access, or an exception written in the rules' own letter case, load.
+    expect(
+      problems({
+        ...good,
+        AUTH_ROUTES: [
+          { pattern: "/Admin/*", ...admins },
+          { pattern: "/admin/status", ...admins },
+          { pattern: "/help/guide", access: "public" },
+          { pattern: "/help/*", ...admins },
+        ],
+      }),
+    ).toEqual([]);
   });
 
   it("refuses require_claims on a name a table parser would drop silently (the rule would vanish)", () => {

@@ -148,6 +148,18 @@ const TABLE: readonly Row[] = [
     expected: { status: 405, "cache-control": NO_STORE, "content-type": TEXT_TYPE, allow: "GET, POST" },
   },
   {
+    name: "an ambiguous path from an API client → 400 JSON without a challenge, with or without a credential",
+    failure: { kind: "bad_path", reason: "ambiguous_path" },
+    context: api,
+    expected: { status: 400, "cache-control": NO_STORE, "content-type": JSON_TYPE },
+  },
+  {
+    name: "an ambiguous path from a browser → a 400 page, never the sign-in redirect",
+    failure: { kind: "bad_path", reason: "ambiguous_path" },
+    context: { ...page, credentialSent: false },
+    expected: { status: 400, "cache-control": NO_STORE, "content-type": HTML_TYPE },
+  },
+  {
     name: "an origin that cannot be reached → 502 (RFC 9110 §15.6.3)",
     failure: { kind: "bad_gateway", reason: "origin_unreachable" },
     expected: { status: 502, "cache-control": NO_STORE, "content-type": TEXT_TYPE },
@@ -171,6 +183,7 @@ const EVERY_KIND: Record<FailureKind, true> = {
   forbidden: true,
   unavailable: true,
   bad_login: true,
+  bad_path: true,
   method_not_allowed: true,
   bad_gateway: true,
   internal_error: true,
