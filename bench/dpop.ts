@@ -1,5 +1,5 @@
 /**
- * `node bench/dpop.ts`: the per-request cost of DPoP in workerd (Miniflare), printed as µs per
+ * `npm run bench:dpop`: the per-request cost of DPoP in workerd (Miniflare), printed as µs per
  * operation: the whole proof verification (verifyDpopProof, ES256), the floor it stands on (one
  * ES256 crypto.subtle.verify), and one replay-store call through the Durable Object. Each step runs
  * `n` times per request; the time of a request with n = 0 is subtracted; medians of several rounds.
