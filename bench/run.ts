@@ -26,6 +26,12 @@ import { renderConfig } from "./workerd-config.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
+// `--latency` is a mode of its own (latency.ts): production-like KV and provider waits, p50/p99.
+if (process.argv.slice(2).includes("--latency")) {
+  await import("./latency.ts");
+  process.exit(0);
+}
+
 const parsed = parseBenchOptions(process.argv.slice(2));
 if (parsed === "help") {
   process.stdout.write(USAGE);

@@ -19,17 +19,21 @@ const MAX_HOPS = 8;
 export async function signInForSessionCookie(
   gateOrigin: string,
   returnPath: string,
+  /** Called with each hop's path and duration (the latency mode times /auth/callback). */
+  onHop?: (path: string, ms: number) => void,
 ): Promise<SessionOutcome> {
   const jar = new Map<string, string>();
   const cookieHeader = () => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
   let url = new URL(`/auth/login?return_to=${encodeURIComponent(returnPath)}`, gateOrigin);
   for (let hop = 0; hop < MAX_HOPS; hop++) {
     const toGate = url.origin === gateOrigin;
+    const hopStartedAt = performance.now();
     const response = await fetch(url, {
       redirect: "manual",
       headers: { ...BROWSER_HEADERS, ...(toGate && jar.size > 0 ? { cookie: cookieHeader() } : {}) },
     });
     await response.body?.cancel();
+    onHop?.(url.pathname, performance.now() - hopStartedAt);
     if (toGate) for (const line of response.headers.getSetCookie()) remember(jar, line);
     const location = response.headers.get("location");
     if (hop === 0 && response.status !== 302 && response.status !== 303) {

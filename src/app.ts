@@ -7,7 +7,9 @@ import { isLoopbackHost } from "./http/secure-url.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import { recordDecision } from "./observe/decision-log.ts";
 import { requestIdOf } from "./observe/request-id.ts";
+import { backchannelLogout } from "./oidc/backchannel-logout.ts";
 import { completeLogin } from "./oidc/callback.ts";
+import { frontchannelLogout } from "./oidc/frontchannel-logout.ts";
 import { startLogin } from "./oidc/login.ts";
 import { logout, showLogoutConfirmation } from "./oidc/logout.ts";
 import { signedOutPage, signInNotEnabledPage } from "./pages/pages.ts";
@@ -26,7 +28,7 @@ type Handler = (request: Request, rt: Runtime, state: IsolateState) => Promise<R
 
 /**
  * The only place that knows Hono: it wires edge-auth's own endpoints (sign-in, callback, sign-out,
- * whoami, the assertion keys) and sends every other request to the gate.
+ * whoami, the assertion keys, the provider's logout requests) and sends every other request to the gate.
  */
 export function createApp(): Hono<{ Bindings: RequestScope }> {
   const app = new Hono<{ Bindings: RequestScope }>();
@@ -63,6 +65,9 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
     own(() => signedOutPage()),
   );
   app.get(AUTH_PATHS.whoami, own(whoami));
+  // Logout requests from the provider (docs/login.md): they end sessions by sid or sub.
+  app.post(AUTH_PATHS.backchannelLogout, own(backchannelLogout));
+  app.get(AUTH_PATHS.frontchannelLogout, own(frontchannelLogout));
   app.get(
     AUTH_PATHS.jwks,
     own((_request, _rt, state) => respondWithAssertionJwks(state)),
@@ -99,7 +104,8 @@ export function respondToBug(error: unknown, request: Request, rt: Runtime, stat
 }
 
 function methodNotAllowed(method: string, path: string): Response {
-  const allowed = path === AUTH_PATHS.logout ? "GET, POST" : "GET";
+  const allowed =
+    path === AUTH_PATHS.logout ? "GET, POST" : path === AUTH_PATHS.backchannelLogout ? "POST" : "GET";
   return respondToFailure({
     kind: "method_not_allowed",
     reason: "method_not_allowed",

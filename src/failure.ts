@@ -28,7 +28,9 @@ export type OwnFailureKind =
   /** A bug: 500 with a generic body. */
   | "internal_error"
   /** The configuration does not validate: every request gets a generic 500 page. */
-  | "misconfigured";
+  | "misconfigured"
+  /** A back-channel logout request that ends nothing: 400 JSON (Back-Channel Logout 1.0 §2.8). */
+  | "logout_refused";
 
 export type ClaimName = "iss" | "sub" | "aud" | "azp" | "exp" | "iat" | "nbf" | "nonce" | "auth_time";
 
@@ -50,6 +52,11 @@ export type FailureReason =
   | "forbidden_by_policy"
   /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
   | "claim_wrong_type"
+  /**
+   * The provider left the groups claim out for too many groups (Entra ID's `_claim_names.groups` or
+   * `hasgroups`), and a route rule on groups is what decides: it cannot be decided (a 403).
+   */
+  | "groups_overage"
   /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
   | "ambiguous_path"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
@@ -94,7 +101,18 @@ export type FailureReason =
   | "code_exchange_failed"
   | "token_response_invalid"
   | "id_token_missing"
+  /** OIDC_USERINFO: the UserInfo endpoint failed or answered something unusable (OIDC Core §5.3). */
+  | "userinfo_failed"
+  /** OIDC Core §5.3.2: the UserInfo response's `sub` is not the ID token's. */
+  | "userinfo_sub_mismatch"
   | "login_not_enabled"
+  // Logout requests from the provider (back-channel and front-channel).
+  /** Back-Channel Logout 1.0 §2.6: the logout token (or the request carrying it) is not valid. */
+  | "logout_token_invalid"
+  /** Back-Channel Logout 1.0 §2.6 step 10: a logout token with a `jti` seen before. */
+  | "logout_token_replayed"
+  /** Front-Channel Logout 1.0 §2: `iss` and `sid` missing, repeated, or naming another issuer. */
+  | "logout_request_invalid"
   // edge-auth's own failures.
   | "method_not_allowed"
   /** The request-target `*` (RFC 9112 §3.2.4) with a method other than OPTIONS. */

@@ -1,4 +1,6 @@
+import type { ClaimPath } from "./policy/claim-path.ts";
 import { type JsonType, readBooleanClaim, readGroupsClaim, readStringClaim } from "./policy/claim-types.ts";
+import { groupsWithheld } from "./policy/groups-overage.ts";
 
 declare const verified: unique symbol;
 
@@ -18,6 +20,12 @@ export interface VerifiedIdentity {
   /** The groups claim when it is an array of strings or one string; otherwise none. */
   readonly groups: readonly string[];
   /**
+   * The provider left the `groups` claim out because the user is in too many groups and says so
+   * (Entra ID's group overage: `_claim_names.groups` or `hasgroups: true`): a rule on groups cannot
+   * be decided from this token.
+   */
+  readonly groupsWithheld: boolean;
+  /**
    * The claims read for identity and policy (`email`, `email_verified`, `name`, the groups claim) that
    * are present with the wrong JSON type, and the type found: they count as absent, and a route
    * refusal they caused says so in the log.
@@ -34,7 +42,7 @@ export interface VerifiedIdentity {
  */
 export function sealVerifiedIdentity(
   claims: Readonly<Record<string, unknown>>,
-  groupsClaim: string,
+  groupsClaim: ClaimPath,
 ): VerifiedIdentity {
   const wrongTypes: Record<string, JsonType> = {};
   const email = readStringClaim(claims, "email");
@@ -45,7 +53,7 @@ export function sealVerifiedIdentity(
     ["email", email],
     ["email_verified", emailVerified],
     ["name", name],
-    [groupsClaim, groups],
+    [groupsClaim.name, groups],
   ] as const) {
     if (reading.kind === "wrong_type") wrongTypes[claim] = reading.found;
   }
@@ -56,6 +64,7 @@ export function sealVerifiedIdentity(
     emailVerified: emailVerified.kind === "value" ? emailVerified.value : undefined,
     name: name.kind === "value" ? name.value : undefined,
     groups: groups.kind === "value" ? groups.value : [],
+    groupsWithheld: groupsWithheld(claims),
     wrongTypes,
     expiresAt: claims.exp as number,
     claims,

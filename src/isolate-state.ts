@@ -4,6 +4,7 @@ import { DEFAULTS } from "./config/defaults.ts";
 import { SecretKeys } from "./crypto/secret-keys.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
 import { VerifiedTokenCache } from "./jwt/verified-token-cache.ts";
+import { UsedLogoutTokens } from "./oidc/used-logout-tokens.ts";
 import { UsedStates } from "./oidc/used-states.ts";
 import { RevocationCache } from "./revocation/revocation-cache.ts";
 import { SessionStore } from "./session/session-store.ts";
@@ -17,6 +18,8 @@ export interface IsolateState {
   readonly verifiedTokens: VerifiedTokenCache;
   readonly sessions: SessionStore;
   readonly usedStates: UsedStates;
+  /** Logout tokens seen before, by `jti` (Back-Channel Logout 1.0 §2.6). */
+  readonly usedLogoutTokens: UsedLogoutTokens;
   /** Keys derived from SESSION_SECRET; absent when sign-in is not enabled. */
   readonly secrets: SecretKeys | undefined;
   /** Signs `X-Auth-Assertion`; absent when ASSERTION_SIGNING_KEY is not set. */
@@ -34,6 +37,7 @@ export function createIsolateState(config: GateConfig): IsolateState {
     }),
     sessions: new SessionStore(config.session, config.unavailableRetryAfterSeconds, config.kvTimeoutMs),
     usedStates: new UsedStates(config.kvTimeoutMs),
+    usedLogoutTokens: new UsedLogoutTokens(config.kvTimeoutMs),
     secrets: config.session.secret === undefined ? undefined : new SecretKeys(config.session.secret),
     assertions:
       config.assertion === undefined

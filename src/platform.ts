@@ -1,5 +1,6 @@
 import type { DpopReplayStore } from "./dpop/replay-store.ts";
 import type { MetricsSink } from "./observe/metrics.ts";
+import type { TraceContext } from "./observe/trace-context.ts";
 
 /**
  * The one seam for side effects. Everything that reads the clock, goes to the network, draws random
@@ -22,6 +23,11 @@ export interface Runtime extends Platform {
   readonly metrics?: MetricsSink;
   /** The DPoP replay store (the `DPOP_REPLAY` Durable Object); absent when not bound: nothing is fresh. */
   readonly dpopReplay?: DpopReplayStore;
+  /**
+   * The W3C trace this request (or cron run) belongs to. The worker's runtime sends it with every
+   * fetch it makes (provider and origin) and the decision line carries its id.
+   */
+  readonly trace?: TraceContext;
 }
 
 export const workersPlatform: Platform = {

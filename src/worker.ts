@@ -7,6 +7,7 @@ import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
 import { metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
+import { startTrace, type TraceContext, traceContextFor, withTraceHeaders } from "./observe/trace-context.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
@@ -47,8 +48,11 @@ export function createWorker(
     return compiled;
   };
 
-  const runtime = (env: WorkerEnv, ctx: ExecutionContext): Runtime => ({
+  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext): Runtime => ({
     ...platform,
+    // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
+    fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
+    trace,
     kv: overrides.kv ?? env.AUTH_KV,
     waitUntil: (work) => ctx.waitUntil(work),
     metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
@@ -75,7 +79,7 @@ export function createWorker(
         });
         return response;
       }
-      const rt = runtime(env, ctx);
+      const rt = runtime(env, ctx, traceContextFor(request.headers, platform.randomBytes));
       const url = new URL(request.url);
       if (isAsteriskForm(url)) return answerAsteriskForm(request, rt, compiled.state.config.observe);
       if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
@@ -97,7 +101,7 @@ export function createWorker(
         return;
       }
       const { keys, config } = compiled.state;
-      const report = await keys.refresh(runtime(env, ctx));
+      const report = await keys.refresh(runtime(env, ctx, startTrace(platform.randomBytes)));
       platform.log({ event: "cron_refresh", cron: controller.cron, issuer: config.issuer, ...report });
     },
   };

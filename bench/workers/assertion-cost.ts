@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/config/load-config.ts";
 import { sealVerifiedIdentity } from "../../src/identity.ts";
 import { createIsolateState, type IsolateState } from "../../src/isolate-state.ts";
 import type { Runtime } from "../../src/platform.ts";
+import { topLevelClaim } from "../../src/policy/claim-path.ts";
 
 interface Env {
   readonly ES256_KEY: string;
@@ -29,7 +30,7 @@ const identity = sealVerifiedIdentity(
     groups: ["staff", "engineering", "finance-readonly"],
     exp: NOW_MS / 1000 + 3600,
   },
-  "groups",
+  topLevelClaim("groups"),
 );
 
 const states = new Map<Alg, IsolateState>();

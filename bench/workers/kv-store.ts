@@ -4,8 +4,10 @@
  * It counts reads and writes so the runner can report KV traffic per variant. Unlike real KV it is
  * instant and strongly consistent: the bench counts KV round trips, it does not model their latency.
  * `/__bench/stats` and `/__bench/clear` are for the runner (keys arrive URL-encoded, so no key can
- * have those paths).
+ * have those paths). For `--latency` and `npm run soak` it waits like real KV when the runner posts
+ * a profile to `/__bench/faults` (delay.ts).
  */
+import { applyFaults, setFaults } from "./delay.ts";
 
 interface Entry {
   readonly value: string;
@@ -23,6 +25,12 @@ export default {
     if (url.pathname === "/__bench/clear") {
       store.clear();
       return Response.json({ cleared: true });
+    }
+    if (url.pathname === "/__bench/faults" && request.method === "POST") return setFaults(request);
+    // Reads wait (a KV GET from a colo that does not hold the key); writes are not on the request path.
+    if (request.method === "GET" || url.pathname === "/bulk/get") {
+      const fault = await applyFaults();
+      if (fault) return fault;
     }
     if (request.method === "POST" && url.pathname === "/bulk/get") return bulkGet(request);
     if (url.pathname === "/" && request.method === "GET") return list(url);

@@ -1,5 +1,7 @@
 import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
+import type { ClaimPath } from "../policy/claim-path.ts";
+import type { RuleValue } from "../policy/claim-types.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
 export type UnauthenticatedAnswer = "auto" | "login" | "401";
@@ -19,11 +21,18 @@ export interface RoutePolicy {
   readonly unauthenticated: UnauthenticatedAnswer;
   /** Absent: every verified identity is admitted. */
   readonly allow?: AllowRules;
-  readonly requireClaims: Readonly<Record<string, string | number | boolean>>;
+  /** Every one must match (`require_claims`), in the order written. */
+  readonly requireClaims: readonly ClaimRequirement[];
   /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
   readonly requireDpop: boolean;
   /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
   readonly assertionAudience?: string;
+}
+
+/** One `require_claims` entry: the claim (compiled once) and the values any one of which matches. */
+export interface ClaimRequirement {
+  readonly claim: ClaimPath;
+  readonly anyOf: readonly RuleValue[];
 }
 
 export interface IdentityHeaderNames {
@@ -86,6 +95,11 @@ export interface LoginSettings {
    * then sits in the browser's history and the provider's logs.
    */
   readonly logoutHint: LogoutHint;
+  /**
+   * OIDC_USERINFO: fetch the UserInfo endpoint at sign-in with the access token (OIDC Core §5.3) and
+   * let route rules see its claims; its `sub` must equal the ID token's.
+   */
+  readonly userinfo: boolean;
 }
 
 export type LogoutHint = "client_id" | "id_token_hint";
@@ -121,7 +135,8 @@ export interface GateConfig {
   readonly forwardTokenHeader?: string;
   /** Client-sent `X-Forwarded-*` are always removed; `set`: edge-auth writes its own (forwarded-headers.ts). */
   readonly forwardedHeaders: ForwardedHeadersMode;
-  readonly groupsClaim: string;
+  /** GROUPS_CLAIM, compiled: a top-level name or a JSON Pointer. */
+  readonly groupsClaim: ClaimPath;
   /** Email rules need `email_verified: true`; false: a missing `email_verified` counts as verified. */
   readonly emailVerifiedRequired: boolean;
   readonly realm: string;

@@ -65,6 +65,8 @@ export const DEFAULTS = {
   tokenAuthMethodWithSecret: "client_secret_basic",
   /** RP-Initiated Logout 1.0 §2: `client_id` keeps the ID token out of browser history and provider logs. */
   logoutHint: "client_id",
+  /** OIDC_USERINFO: the UserInfo endpoint is not called unless asked for. */
+  userinfo: false,
   /** A login attempt (state, nonce, PKCE verifier) lives this long at most. */
   loginTransactionTtlSeconds: 10 * 60,
   /** Sign-ins in progress per browser (tabs); older attempts are dropped beyond this. */
@@ -94,6 +96,13 @@ export const DEFAULTS = {
   dpopReplayTimeoutMs: 1000,
   /** KV refuses an `expirationTtl` below this. */
   kvMinTtlSeconds: 60,
+  /**
+   * Back-Channel Logout 1.0 §2.6: a logout token whose `iat` is older than this (plus the clock
+   * leeway) is refused; its `jti` is remembered as long as the token could be accepted.
+   */
+  logoutTokenMaxAgeSeconds: 10 * 60,
+  /** Ended sessions (by sid or sub) listed per revocation refresh: at most this many KV list pages. */
+  endedSessionsListMaxPages: 20,
   // Signed identity assertions for the origin (docs/assertion.md).
   /** An assertion's life (`exp` − `iat`); it is reused for half of it, so it arrives with ≥ 30 s left. */
   assertionLifetimeSeconds: 60,
@@ -108,7 +117,10 @@ export const DEFAULTS = {
   assertionReuseMaxBytes: 2 * 1024 * 1024,
 } as const;
 
-/** The paths edge-auth answers itself; register `callback` and `signedOut` at the provider. */
+/**
+ * The paths edge-auth answers itself; register `callback` and `signedOut` at the provider, and
+ * `backchannelLogout` / `frontchannelLogout` as its logout URIs (docs/login.md).
+ */
 export const AUTH_PATHS = {
   login: "/auth/login",
   callback: "/auth/callback",
@@ -116,6 +128,8 @@ export const AUTH_PATHS = {
   signedOut: "/auth/signed-out",
   whoami: "/auth/whoami",
   health: "/auth/health",
+  backchannelLogout: "/auth/backchannel-logout",
+  frontchannelLogout: "/auth/frontchannel-logout",
   /** The public keys that verify `X-Auth-Assertion` (docs/assertion.md). */
   jwks: "/auth/jwks.json",
 } as const;

@@ -1,5 +1,6 @@
 import * as v from "valibot";
 import { readAssertionSettings } from "../assertion/assertion-config.ts";
+import { type ClaimPath, compileClaimPath } from "../policy/claim-path.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
@@ -92,7 +93,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
     ...(raw.FORWARD_TOKEN_HEADER === undefined ? {} : { forwardTokenHeader: raw.FORWARD_TOKEN_HEADER }),
     forwardedHeaders: raw.FORWARDED_HEADERS ?? DEFAULTS.forwardedHeaders,
-    groupsClaim: raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim,
+    groupsClaim: claimPathOf(raw.GROUPS_CLAIM ?? DEFAULTS.groupsClaim),
     emailVerifiedRequired: raw.EMAIL_VERIFIED_REQUIRED ?? DEFAULTS.emailVerifiedRequired,
     realm: raw.AUTH_REALM ?? DEFAULTS.realm,
     keyCache,
@@ -133,6 +134,7 @@ function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string |
     transactionTtlSeconds: DEFAULTS.loginTransactionTtlSeconds,
     maxPendingLogins: DEFAULTS.maxPendingLogins,
     logoutHint: raw.OIDC_LOGOUT_HINT ?? DEFAULTS.logoutHint,
+    userinfo: raw.OIDC_USERINFO ?? DEFAULTS.userinfo,
   };
 }
 
@@ -233,10 +235,20 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
             emailDomains: (allow.email_domains ?? []).map((domain) => domain.toLowerCase().replace(/^@/, "")),
           },
         }),
-    requireClaims: rule.require_claims ?? {},
+    requireClaims: Object.entries(rule.require_claims ?? {}).map(([name, value]) => ({
+      claim: claimPathOf(name),
+      anyOf: Array.isArray(value) ? value : [value],
+    })),
     requireDpop: rule.require_dpop ?? false,
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
   };
+}
+
+/** A claim name the schema has already checked (a pointer that compiles). */
+function claimPathOf(name: string): ClaimPath {
+  const compiled = compileClaimPath(name);
+  if (!compiled.ok) throw new Error(`claim name passed the schema but does not compile: ${compiled.problem}`);
+  return compiled.path;
 }
 
 function toProblem(issue: v.BaseIssue<unknown>, root?: string): ConfigProblem {

@@ -1,8 +1,24 @@
 import * as v from "valibot";
+import { claimPathProblem } from "../policy/claim-path.ts";
 import { patternProblem } from "./route-pattern.ts";
 import { nonEmptyString } from "./schema-values.ts";
 
-const claimValue = v.union([v.string(), v.number(), v.boolean()], "must be a string, number or boolean");
+const scalarClaimValue = v.union([v.string(), v.number(), v.boolean()]);
+const CLAIM_VALUE_PROBLEM =
+  "must be a string, number or boolean, or a non-empty list of them (any one matches)";
+const claimValue = v.union(
+  [scalarClaimValue, v.pipe(v.array(scalarClaimValue), v.minLength(1, CLAIM_VALUE_PROBLEM))],
+  CLAIM_VALUE_PROBLEM,
+);
+
+/** A claim's name: as it appears in the token, or a JSON Pointer (RFC 6901) starting with "/". */
+export const claimName = v.pipe(
+  nonEmptyString,
+  v.check(
+    (name) => claimPathProblem(name) === undefined,
+    (issue) => claimPathProblem(String(issue.input)) ?? "is not a valid claim name",
+  ),
+);
 
 /** Names a table parser drops silently (prototype pollution guard): a rule on them would vanish. */
 const UNCHECKABLE_CLAIM_NAMES: ReadonlySet<string> = new Set(["__proto__", "prototype", "constructor"]);
@@ -20,7 +36,7 @@ const requireClaimsSchema = v.pipe(
         .map((name) => JSON.stringify(name))
         .join(", ")}; remove it`,
   ),
-  v.record(nonEmptyString, claimValue, "must be a table of claim = value"),
+  v.record(claimName, claimValue, "must be a table of claim = value"),
 );
 
 export const routeRuleSchema = v.strictObject(

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { isSecureUrl } from "../http/secure-url.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { identityHeaderPrefix, identityHeadersSchema, ownHeaderName } from "./schema-headers.ts";
+import { claimName } from "./schema-routes.ts";
 import { flag, fraction, nonEmptyString, scopeList, stringList, wholeNumber } from "./schema-values.ts";
 
 export { type RouteRuleInput, routeRuleSchema, routesSchema } from "./schema-routes.ts";
@@ -69,7 +70,7 @@ export const envSchema = v.looseObject({
   IDENTITY_HEADER_PREFIX: v.optional(identityHeaderPrefix),
   IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
   FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),
-  GROUPS_CLAIM: v.optional(nonEmptyString),
+  GROUPS_CLAIM: v.optional(claimName),
   EMAIL_VERIFIED_REQUIRED: v.optional(flag),
   AUTH_REALM: v.optional(
     v.pipe(
@@ -97,6 +98,7 @@ export const envSchema = v.looseObject({
     ),
   ),
   OIDC_SCOPES: v.optional(scopeList),
+  OIDC_USERINFO: v.optional(flag),
   OIDC_LOGOUT_HINT: v.optional(
     v.picklist(["client_id", "id_token_hint"], 'must be "client_id" or "id_token_hint"'),
   ),

@@ -11,6 +11,11 @@ import { comparableTargetUri } from "./target-uri.ts";
 /** RFC 9449 §4.2: the media type of a DPoP proof, in its `typ` header. */
 export const DPOP_PROOF_TYPE = "dpop+jwt";
 
+/** Media types compare case-insensitively. */
+function isDpopProofType(typ: unknown): boolean {
+  return typeof typ === "string" && typ.toLowerCase() === DPOP_PROOF_TYPE;
+}
+
 /** What the request says a proof must match, and the rules it is judged by. */
 export interface ProofExpectations {
   /** The request's method (`htm`). */
@@ -47,9 +52,11 @@ export async function verifyDpopProof(
   expect: ProofExpectations,
 ): Promise<Result<VerifiedProof, string>> {
   if (proof.length > DEFAULTS.dpopMaxProofBytes) return fail(`proof is ${proof.length} bytes`);
-  const parsed = preparseCompactJws(proof, expect.allowedAlgorithms, { requiredType: DPOP_PROOF_TYPE });
+  const parsed = preparseCompactJws(proof, expect.allowedAlgorithms, isDpopProofType);
   if (!parsed.ok) return fail(`${parsed.failure.reason}: ${parsed.failure.detail}`);
   const { alg, header, signature, signingInput, payloadBytes } = parsed.value;
+  // The pre-parse judges a typ that is present; a proof must have one (RFC 9449 §4.3 check 4).
+  if (!isDpopProofType(header.typ)) return fail("unsupported_token_type: typ missing");
 
   const imported = await importProofKey(header.jwk, alg);
   if (!imported.ok) return imported;

@@ -1,4 +1,5 @@
 import type { GateConfig } from "../config/config.ts";
+import { setTraceHeaders } from "../observe/trace-context.ts";
 import type { Runtime } from "../platform.ts";
 import { respondToFailure } from "../respond/failure-response.ts";
 
@@ -69,6 +70,8 @@ function sendToOrigin(
     joined.search = requestUrl.search;
     url = joined.href;
   }
+  // The origin sees edge-auth's hop as the parent of its own span, in the caller's trace or a new one.
+  if (rt.trace) setTraceHeaders(headers, rt.trace);
   const init: RequestInit = {
     method: request.method,
     headers,

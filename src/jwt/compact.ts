@@ -15,14 +15,6 @@ export interface UnverifiedJws {
   readonly payloadBytes: Uint8Array;
 }
 
-export interface PreparseOptions {
-  /**
-   * A `typ` the JWS must carry (lower case, compared case-insensitively as a media type), instead of
-   * the default "absent or JWT": `dpop+jwt` for a DPoP proof (RFC 9449 §4.2).
-   */
-  readonly requiredType?: string;
-}
-
 export interface PreparseFailure {
   readonly reason: FailureReason;
   readonly detail: string;
@@ -32,15 +24,15 @@ export interface PreparseFailure {
  * Refuses anything but a canonical compact JWS before a key is involved (RFC 7515 §7.1): exactly three
  * segments of canonical base64url, a non-empty signature, a header that is a UTF-8 JSON object
  * without duplicate keys, a string `alg` from the allow-list, no `crit` (RFC 7515 §4.1.11: we
- * understand no extensions, so `b64:false` never applies), no `zip`, and `typ`, when present, "JWT"
- * (or exactly `options.requiredType`).
+ * understand no extensions, so `b64:false` never applies), no `zip`, and `typ`, when present, one that
+ * `acceptsType` admits ("JWT" unless the caller expects another explicit type, e.g. `logout+jwt`).
  * `jku`, `x5u`, `jwk` and `x5c` are never read. The payload is decoded but not parsed: only a payload
  * whose signature verified is ever read (`verifyIdToken` parses it strictly).
  */
 export function preparseCompactJws(
   token: string,
   allowedAlgorithms: readonly string[],
-  options: PreparseOptions = {},
+  acceptsType: (typ: unknown) => boolean = isJwtType,
 ): Result<UnverifiedJws, PreparseFailure> {
   const firstDot = token.indexOf(".");
   const secondDot = token.indexOf(".", firstDot + 1);
@@ -62,10 +54,7 @@ export function preparseCompactJws(
   if ("crit" in header) return fail({ reason: "crit_not_supported", detail: "header has crit" });
   if ("b64" in header || "zip" in header)
     return fail({ reason: "malformed", detail: "header has b64 or zip" });
-  if (options.requiredType !== undefined) {
-    if (typeof header.typ !== "string" || header.typ.toLowerCase() !== options.requiredType)
-      return fail({ reason: "unsupported_token_type", detail: `typ ${printable(header.typ)}` });
-  } else if ("typ" in header && !isJwtType(header.typ))
+  if ("typ" in header && !acceptsType(header.typ))
     return fail({ reason: "unsupported_token_type", detail: `typ ${printable(header.typ)}` });
   if ("cty" in header)
     return fail({ reason: "unsupported_token_type", detail: "header has cty (nested JWT)" });
@@ -81,7 +70,8 @@ export function preparseCompactJws(
 
 const ascii = new TextEncoder(); // the token passed the base64url alphabet check: ASCII only
 
-function isJwtType(typ: unknown): boolean {
+/** RFC 7519 §5.1: `JWT` (or `application/jwt`), compared without regard to case. */
+export function isJwtType(typ: unknown): boolean {
   return typeof typ === "string" && (typ.toUpperCase() === "JWT" || typ.toLowerCase() === "application/jwt");
 }
 

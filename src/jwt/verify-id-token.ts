@@ -45,16 +45,18 @@ export interface LoginChecks {
  * Verifies a compact JWS, and only that: size cap, strict pre-parse, algorithm allow-list, a key from
  * the issuer's JWKS (never from the token's own jku/x5u/jwk/x5c), and the signature. Returns the
  * payload's bytes unparsed; what they must say is the caller's business (`verifyIdToken`).
+ * `acceptsType` judges the header's `typ` when present (default: `JWT`).
  */
 export async function verifyJws(
   token: string,
   config: Pick<GateConfig, "maxTokenBytes" | "allowedAlgorithms">,
   keys: KeySource,
   rt: Runtime,
+  acceptsType?: (typ: unknown) => boolean,
 ): Promise<Result<VerifiedJws, VerifyFailure>> {
   if (token.length > config.maxTokenBytes)
     return fail(unauthenticated("token_too_large", `${token.length} bytes`));
-  const parsed = preparseCompactJws(token, config.allowedAlgorithms);
+  const parsed = preparseCompactJws(token, config.allowedAlgorithms, acceptsType);
   if (!parsed.ok) return fail(unauthenticated(parsed.failure.reason, parsed.failure.detail));
   const { alg, kid, header, signature, signingInput, payloadBytes } = parsed.value;
 

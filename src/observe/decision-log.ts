@@ -35,6 +35,11 @@ export function recordDecision(rt: Runtime, settings: ObserveSettings, decision:
   if (rate < 1 && !drawn(rt, rate)) return;
   const line = decisionLine(decision, settings);
   if (rate < 1) line.sampleRate = rate;
+  // Named as in OpenTelemetry's log data model, so a log store can join the line to the trace.
+  if (rt.trace) {
+    line.trace_id = rt.trace.traceId;
+    line.span_id = rt.trace.spanId;
+  }
   rt.log(line);
 }
 

@@ -21,11 +21,13 @@ import {
   withoutRevokedKeys,
 } from "../revocation/check-revocation.ts";
 import { newSession, readSessionCookie } from "../session/session-id.ts";
+import { indexSession } from "../session/session-index.ts";
 import { startSessionRecord } from "../session/session-record.ts";
 import { exchangeCode } from "./code-exchange.ts";
 import { loginUrlFor } from "./login-url.ts";
 import { returnToUrl } from "./return-to.ts";
 import { isWellFormedState, openTransaction, transactionCookieName } from "./transaction.ts";
+import { fetchUserinfo } from "./userinfo.ts";
 
 const MAX_PROVIDER_TEXT = 300;
 const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
@@ -35,7 +37,7 @@ const ERROR_CODE = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,64}$/;
  * started, unaltered, unexpired and not used before; the provider's `error` is shown politely; the code
  * is exchanged at the token endpoint (with the client secret, or as a public client, with the PKCE
  * verifier) and the ID token verified like a bearer token plus `nonce` (and `auth_time` when `max_age`
- * was sent). Then a session is created and the browser sent (303) to the saved `return_to`.
+ * was sent); with OIDC_USERINFO, the UserInfo claims are fetched for the same subject. Then a session is created and the browser sent (303) to the saved `return_to`.
  * Every failure is a 400 page offering to try again — never a redirect back to the provider.
  */
 export async function completeLogin(request: Request, rt: Runtime, state: IsolateState): Promise<Response> {
@@ -136,7 +138,7 @@ async function processCallback(
 
   const tokens = await exchangeCode(params, url, transaction, rt, state);
   if (!tokens.ok) return refused(tokens.failure, returnTo);
-  const { idToken, refreshToken } = tokens.value;
+  const { idToken, refreshToken, accessToken } = tokens.value;
 
   // A revoked signing key, subject or session cannot sign in (else the provider's SSO would make a
   // new session for a revoked user on every visit): the 400 page, never a redirect to the provider.
@@ -157,6 +159,12 @@ async function processCallback(
   const identity = verified.value.identity;
   const revoked = findRevocation(revocations, revocationSubject(identity), nowSeconds);
   if (revoked) return refused(badLogin("revoked", revokedFailure(revoked).detail), returnTo);
+  let userinfo: Readonly<Record<string, unknown>> | undefined;
+  if (config.login.userinfo) {
+    const fetched = await fetchUserinfo(accessToken, identity.sub, rt, state);
+    if (!fetched.ok) return refused(fetched.failure, returnTo);
+    userinfo = fetched.value;
+  }
 
   const { cookieValue, handle } = await newSession(rt, secrets);
   const sealedRefreshToken =
@@ -169,9 +177,16 @@ async function processCallback(
     sealedRefreshToken,
     config.session,
     Math.floor(rt.now() / 1000),
+    userinfo,
   );
   const saved = await sessions.save(rt, handle, record);
   if (!saved.ok) return refused(saved.failure, returnTo);
+  // Findable by sid and sub for the provider's logout requests (session-index.ts).
+  rt.waitUntil(
+    indexSession(rt, handle, record, config.kvTimeoutMs).then((indexed) => {
+      if (!indexed.ok) rt.log({ event: "session_index_failed", problem: indexed.failure });
+    }),
+  );
 
   // A new sign-in replaces the browser's previous session, which ends on the server too.
   const previous = cookies.get(scheme.session);

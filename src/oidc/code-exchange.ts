@@ -11,6 +11,8 @@ import type { LoginTransaction } from "./transaction.ts";
 export interface ExchangedTokens {
   readonly idToken: string;
   readonly refreshToken: string | undefined;
+  /** For the UserInfo request (OIDC_USERINFO); never stored. */
+  readonly accessToken: string;
 }
 
 /**
@@ -51,7 +53,11 @@ export async function exchangeCode(
       requireIdToken: true,
     });
     if (typeof tokens.id_token !== "string") return fail(badLogin("id_token_missing"));
-    return ok({ idToken: tokens.id_token, refreshToken: tokens.refresh_token });
+    return ok({
+      idToken: tokens.id_token,
+      refreshToken: tokens.refresh_token,
+      accessToken: tokens.access_token,
+    });
   } catch (error) {
     const problem = describeOAuthError(error, "code_exchange_failed");
     return fail(

@@ -83,7 +83,7 @@ export async function logout(request: Request, rt: Runtime, state: IsolateState)
  * its `exp` plus the clock leeway the verifier grants. A failed KV write is logged; the user is
  * signed out regardless.
  */
-async function refuseFromNowOn(idToken: string, rt: Runtime, state: IsolateState): Promise<void> {
+export async function refuseFromNowOn(idToken: string, rt: Runtime, state: IsolateState): Promise<void> {
   const { config } = state;
   const nowSeconds = rt.now() / 1000;
   const expiresAt = storedTokenExpiry(idToken) ?? nowSeconds + config.maxTokenLifetimeSeconds;

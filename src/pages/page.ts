@@ -23,6 +23,11 @@ export interface PageOptions {
   readonly bodyHtml: string;
   /** Origins a form on the page may lead to besides this site (the provider's logout, after a redirect). */
   readonly formActionOrigins?: readonly string[];
+  /**
+   * Origins that may show the page in a frame (the provider's, for front-channel logout); by default
+   * none, and the page also says `X-Frame-Options: DENY`.
+   */
+  readonly frameAncestors?: readonly string[];
   readonly headers?: HeadersInit;
 }
 
@@ -38,8 +43,11 @@ export function renderPage(options: PageOptions): Response {
     `<body><main><h1>${escapeHtml(options.title)}</h1>${options.bodyHtml}</main></body></html>`;
   const headers = new Headers(options.headers);
   headers.set("content-type", "text/html; charset=utf-8");
-  headers.set("content-security-policy", pagePolicy(options.formActionOrigins ?? []));
+  const frameAncestors = options.frameAncestors ?? [];
+  headers.set("content-security-policy", pagePolicy(options.formActionOrigins ?? [], frameAncestors));
   for (const [name, value] of Object.entries(PAGE_SECURITY_HEADERS)) headers.set(name, value);
+  // X-Frame-Options cannot name an origin; CSP frame-ancestors says who may frame the page.
+  if (frameAncestors.length > 0) headers.delete("x-frame-options");
   return new Response(html, { status: options.status, headers });
 }
 
@@ -51,9 +59,10 @@ export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "x-content-type-options": "nosniff",
 };
 
-function pagePolicy(formActionOrigins: readonly string[]): string {
+function pagePolicy(formActionOrigins: readonly string[], frameAncestors: readonly string[]): string {
   const formAction = ["'self'", ...formActionOrigins].join(" ");
-  return `default-src 'none'; style-src ${PAGE_STYLE_HASH}; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+  const framers = frameAncestors.length === 0 ? "'none'" : frameAncestors.join(" ");
+  return `default-src 'none'; style-src ${PAGE_STYLE_HASH}; form-action ${formAction}; frame-ancestors ${framers}; base-uri 'none'`;
 }
 
 /** Text made safe for HTML element content and double-quoted attributes. */

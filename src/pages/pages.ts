@@ -35,6 +35,10 @@ function explainSignInFailure(reason: FailureReason, providerError: ProviderErro
       return "<p>This sign-in was not started in this browser, or it has already been completed.</p>";
     case "revoked":
       return "<p>Your access to this site has been revoked.</p>";
+    case "userinfo_sub_mismatch":
+      return "<p>The identity provider's user information names another account than the sign-in.</p>";
+    case "userinfo_failed":
+      return "<p>The identity provider's user information could not be had or used.</p>";
     case "token_endpoint_unavailable":
     case "discovery_unavailable":
     case "jwks_unavailable":
@@ -70,6 +74,26 @@ export function forbiddenPage(identity: VerifiedIdentity, formActionOrigins: rea
     bodyHtml:
       `<p>You are signed in as <strong>${escapeHtml(who)}</strong>${also}, but this page is not open to your account.</p>` +
       "<p>Sign out to continue with another account.</p>" +
+      `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
+  });
+}
+
+/**
+ * 403: the provider left the user's groups out of the token (too many groups: Entra ID's group
+ * overage), so a rule on groups cannot be decided. Says so, so the administrator can fix the claim.
+ */
+export function groupsWithheldPage(
+  identity: VerifiedIdentity,
+  formActionOrigins: readonly string[],
+): Response {
+  const who = identity.email ?? identity.name ?? identity.sub;
+  return renderPage({
+    status: 403,
+    title: "Too many groups",
+    formActionOrigins,
+    bodyHtml:
+      `<p>You are signed in as <strong>${escapeHtml(who)}</strong>, but your identity provider sent too many groups: it left them all out of the sign-in, so this site cannot tell whether this page is open to your account.</p>` +
+      "<p>Ask the site's administrator to have the provider send only the groups (or app roles) this site uses.</p>" +
       `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
   });
 }
@@ -146,5 +170,24 @@ export function signInNotEnabledPage(): Response {
     status: 404,
     title: "Sign-in is not enabled",
     bodyHtml: `<p>This site does not offer browser sign-in.</p><div class="actions">${HOME_LINK}</div>`,
+  });
+}
+
+/**
+ * The page a provider loads in a hidden frame at front-channel logout (Front-Channel Logout 1.0 §3):
+ * the provider's origin may frame it; nothing in it needs the user.
+ */
+export function frontChannelLogoutPage(status: 200 | 400 | 503, providerOrigin: string): Response {
+  const text =
+    status === 200
+      ? "<p>You are signed out of this site.</p>"
+      : status === 400
+        ? "<p>This sign-out request does not name this site's identity provider and session.</p>"
+        : "<p>The sign-out could not be completed right now.</p>";
+  return renderPage({
+    status,
+    title: status === 200 ? "Signed out" : "Sign-out not completed",
+    frameAncestors: [providerOrigin],
+    bodyHtml: text,
   });
 }

@@ -1,7 +1,9 @@
 import type { GateConfig, RoutePolicy } from "../config/config.ts";
 import type { Failure, FailureReason } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
-import { compareClaim } from "./claim-types.ts";
+import type { ClaimPath } from "./claim-path.ts";
+import { compareClaim, type RuleValue } from "./claim-types.ts";
+import { OVERAGE_CLAIM } from "./groups-overage.ts";
 
 export type AccessVerdict =
   | { readonly admitted: true }
@@ -13,27 +15,34 @@ export type ClaimRules = Pick<GateConfig, "groupsClaim" | "emailVerifiedRequired
 const ADMITTED: AccessVerdict = { admitted: true };
 
 /**
- * Whether a route admits a verified identity. Every `require_claims` entry must equal its claim with
- * the same JSON type and value. Then `allow` admits on any match: a listed group, or a listed email /
+ * Whether a route admits a verified identity. Every `require_claims` entry must match its claim (named
+ * by top-level name or JSON Pointer): a scalar claim equal to one listed value of the same JSON type,
+ * or an array claim holding one. Then `allow` admits on any match: a listed group, or a listed email /
  * an email in a listed domain whose `email_verified` is the boolean `true` (absent counts as verified
  * only when `EMAIL_VERIFIED_REQUIRED` is false). A claim of the wrong JSON type never matches; when it
  * is what kept the identity out, the refusal's reason is `claim_wrong_type` (detail: which claim and
- * the type found — never its value), otherwise `forbidden_by_policy`.
+ * the type found — never its value). When the provider withheld `groups` for overage and a rule on
+ * groups is what decides, the reason is `groups_overage`; otherwise `forbidden_by_policy`.
  */
 export function judgeAccess(
   route: RoutePolicy,
   identity: VerifiedIdentity,
   rules: ClaimRules,
 ): AccessVerdict {
-  for (const [claim, expected] of Object.entries(route.requireClaims)) {
-    const compared = compareClaim(identity.claims, claim, expected);
-    if (compared === "equal") continue;
+  for (const { claim, anyOf } of route.requireClaims) {
+    const compared = compareClaim(identity.claims, claim, anyOf);
+    if (compared === "match") continue;
+    if (compared === "absent" && identity.groupsWithheld && readsWithheldGroups(claim))
+      return refuse("groups_overage", `${claim.name}: withheld by the provider (group overage)`);
     if (typeof compared === "object")
       return refuse(
         "claim_wrong_type",
-        `${claim}: ${compared.wrongType}, require_claims wants ${typeof expected}`,
+        `${claim.name}: ${compared.wrongType}, require_claims wants ${typesOf(anyOf)}`,
       );
-    return refuse("forbidden_by_policy", `${claim}: ${compared === "absent" ? "absent" : "different value"}`);
+    return refuse(
+      "forbidden_by_policy",
+      `${claim.name}: ${compared === "absent" ? "absent" : "different value"}`,
+    );
   }
   const allow = route.allow;
   if (!allow) return ADMITTED;
@@ -48,12 +57,26 @@ export function judgeAccess(
     if (unverified.admitted) return ADMITTED;
   }
 
+  // The groups the token left out might have admitted: undecidable, and said so.
+  if (allow.groups.length > 0 && identity.groupsWithheld && readsWithheldGroups(rules.groupsClaim))
+    return refuse("groups_overage", `${rules.groupsClaim.name}: withheld by the provider (group overage)`);
   if (unverified) return unverified;
-  const groupsType = allow.groups.length > 0 ? identity.wrongTypes[rules.groupsClaim] : undefined;
-  if (groupsType) return refuse("claim_wrong_type", `${rules.groupsClaim}: ${groupsType}, not strings`);
+  const groupsName = rules.groupsClaim.name;
+  const groupsType = allow.groups.length > 0 ? identity.wrongTypes[groupsName] : undefined;
+  if (groupsType) return refuse("claim_wrong_type", `${groupsName}: ${groupsType}, not strings`);
   const emailType = emailRules ? identity.wrongTypes.email : undefined;
   if (emailType) return refuse("claim_wrong_type", `email: ${emailType}, not string`);
   return refuse("forbidden_by_policy");
+}
+
+/** Whether a claim path reads the claim a provider withholds for group overage (`groups`, or inside it). */
+function readsWithheldGroups(claim: ClaimPath): boolean {
+  return claim.tokens[0] === OVERAGE_CLAIM;
+}
+
+/** The JSON types a `require_claims` entry lists, for the log: "string", "string or number". */
+function typesOf(anyOf: readonly RuleValue[]): string {
+  return [...new Set(anyOf.map((value) => typeof value))].join(" or ");
 }
 
 /**

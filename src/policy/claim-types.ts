@@ -1,10 +1,13 @@
+import { type ClaimPath, readClaimPath } from "./claim-path.ts";
+import { type JsonType, jsonTypeOf } from "./json-type.ts";
+
 /**
  * The one typing rule for every claim the route policy reads (README, "Route rules"): a claim either
  * has its documented JSON type, is absent, or has the wrong type — and a wrong type is never read as
  * a value. Nothing is coerced: `"true"` is not `true`, `1` is not `"1"`, `["admins"]` is not an email.
  */
 
-export type JsonType = "string" | "number" | "boolean" | "null" | "array" | "object";
+export { type JsonType, jsonTypeOf } from "./json-type.ts";
 
 export type ClaimReading<T> =
   | { readonly kind: "value"; readonly value: T }
@@ -12,22 +15,6 @@ export type ClaimReading<T> =
   | { readonly kind: "wrong_type"; readonly found: JsonType };
 
 const ABSENT = { kind: "absent" } as const;
-
-/** The JSON type of a value parsed from JSON (claims come from a strictly parsed JWT payload). */
-export function jsonTypeOf(value: unknown): JsonType {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  switch (typeof value) {
-    case "string":
-      return "string";
-    case "number":
-      return "number";
-    case "boolean":
-      return "boolean";
-    default:
-      return "object";
-  }
-}
 
 /** Whether a claim is present at all: an own member of the payload (never an inherited property). */
 export function hasClaim(claims: Readonly<Record<string, unknown>>, name: string): boolean {
@@ -59,32 +46,52 @@ export function readBooleanClaim(
 }
 
 /**
- * The groups claim: an array of strings, or a single string (one group). Anything else — a number,
- * an object, `null`, an array holding anything but strings — is the wrong type and names no group.
+ * The groups claim (named by GROUPS_CLAIM, a top-level name or a JSON Pointer): an array of strings,
+ * or a single string (one group). Anything else — a number, an object, `null`, an array holding
+ * anything but strings, a pointer through a non-container — is the wrong type and names no group.
  */
 export function readGroupsClaim(
   claims: Readonly<Record<string, unknown>>,
-  name: string,
+  path: ClaimPath,
 ): ClaimReading<readonly string[]> {
-  if (!hasClaim(claims, name)) return ABSENT;
-  const value = claims[name];
+  const reading = readClaimPath(claims, path);
+  if (reading.kind === "absent") return ABSENT;
+  if (reading.kind === "not_container") return { kind: "wrong_type", found: reading.found };
+  const value = reading.value;
   if (typeof value === "string") return { kind: "value", value: [value] };
   if (Array.isArray(value) && value.every((group) => typeof group === "string"))
     return { kind: "value", value: value as string[] };
   return { kind: "wrong_type", found: jsonTypeOf(value) };
 }
 
+export type RuleValue = string | number | boolean;
+
+/** How a claim compares with a `require_claims` entry; `wrongType` describes the type found, never the value. */
+export type ClaimComparison = "match" | "no_match" | "absent" | { readonly wrongType: string };
+
 /**
- * A `require_claims` entry: equal only to a claim of the same JSON type and the same value. A claim of
- * another type is `wrong_type`, never compared (`"true"` does not satisfy `true`).
+ * A `require_claims` entry: one value or a list of values, any of which may match. A string, number
+ * or boolean claim matches a value of the same JSON type and the same value; an array claim matches
+ * when it holds one (membership), and must hold only values of the types the entry lists. Any other
+ * type — `null`, an object, a string where the entry wants booleans (`"true"` is not `true`), an array
+ * holding objects — is `wrongType`, never compared.
  */
 export function compareClaim(
   claims: Readonly<Record<string, unknown>>,
-  name: string,
-  expected: string | number | boolean,
-): "equal" | "different" | "absent" | { readonly wrongType: JsonType } {
-  if (!hasClaim(claims, name)) return "absent";
-  const value = claims[name];
-  if (typeof value !== typeof expected) return { wrongType: jsonTypeOf(value) };
-  return value === expected ? "equal" : "different";
+  path: ClaimPath,
+  anyOf: readonly RuleValue[],
+): ClaimComparison {
+  const reading = readClaimPath(claims, path);
+  if (reading.kind === "absent") return "absent";
+  if (reading.kind === "not_container")
+    return { wrongType: `${reading.at} is ${reading.found}, not an object or array` };
+  const value = reading.value;
+  const wanted = new Set<string>(anyOf.map((expected) => typeof expected));
+  if (Array.isArray(value)) {
+    const foreign = value.find((member) => !wanted.has(jsonTypeOf(member)));
+    if (foreign !== undefined) return { wrongType: `array holding ${jsonTypeOf(foreign)}` };
+    return value.some((member) => anyOf.includes(member as RuleValue)) ? "match" : "no_match";
+  }
+  if (!wanted.has(jsonTypeOf(value))) return { wrongType: jsonTypeOf(value) };
+  return anyOf.includes(value as RuleValue) ? "match" : "no_match";
 }

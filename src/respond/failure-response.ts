@@ -6,6 +6,7 @@ import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
 import {
   accessRevokedPage,
   forbiddenPage,
+  groupsWithheldPage,
   misconfiguredPage,
   type ProviderError,
   pathNotServedPage,
@@ -36,6 +37,9 @@ export interface FailureContext {
   readonly dpop?: DpopChallenge;
 }
 
+const GROUPS_WITHHELD =
+  "the identity provider left the groups out of the token (too many groups); this route's rule on groups cannot be decided";
+
 /** Stands in for the context of a failure of edge-auth's own, whose answer does not depend on it. */
 const NO_CONTEXT: FailureContext = { realm: "", credentialSent: false, presentation: "api" };
 
@@ -63,8 +67,13 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
     case "bad_request":
       return challenge(400, "invalid_request", context, failure);
     case "forbidden":
-      if (page && context.identity) return forbiddenPage(context.identity, context.formActionOrigins ?? []);
-      return json(403, { error: "forbidden" });
+      if (page && context.identity)
+        return failure.reason === "groups_overage"
+          ? groupsWithheldPage(context.identity, context.formActionOrigins ?? [])
+          : forbiddenPage(context.identity, context.formActionOrigins ?? []);
+      return failure.reason === "groups_overage"
+        ? json(403, { error: "forbidden", error_description: GROUPS_WITHHELD })
+        : json(403, { error: "forbidden" });
     case "unavailable": {
       const retryAfterSeconds = failure.retryAfterSeconds ?? DEFAULTS.unavailableRetryAfterSeconds;
       if (page) return unavailablePage(retryAfterSeconds);
@@ -87,6 +96,27 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
       return text(500, "edge-auth failed to handle this request.\n");
     case "misconfigured":
       return misconfiguredPage();
+    case "logout_refused":
+      return logoutRefusal(failure.reason);
+  }
+}
+
+/**
+ * Back-Channel Logout 1.0 §2.8: 400 with an OAuth error and no-store. A request that is not valid is
+ * `invalid_request`; one edge-auth could not carry out (KV or the provider's keys unreachable) is
+ * `temporarily_unavailable`, so the provider may send it again. The description is generic.
+ */
+function logoutRefusal(reason: Failure["reason"]): Response {
+  switch (reason) {
+    case "logout_token_invalid":
+      return json(400, { error: "invalid_request", error_description: "The logout token is not valid." });
+    case "logout_token_replayed":
+      return json(400, { error: "invalid_request", error_description: "The logout token was used before." });
+    default:
+      return json(400, {
+        error: "temporarily_unavailable",
+        error_description: "The sessions could not be ended now; send the logout token again.",
+      });
   }
 }
 

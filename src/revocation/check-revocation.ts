@@ -12,6 +12,8 @@ export interface RevocationList {
   readonly entries: ReadonlyMap<string, RevocationEntry>;
   /** Fingerprints of signed-out ID tokens (signed-out-tokens.ts), each refused until then (seconds). */
   readonly signedOut: ReadonlyMap<string, number>;
+  /** Sessions the provider ended, by `sid` or `sub` (ended-sessions.ts), kept apart from `entries`. */
+  readonly endedSessions: ReadonlyMap<string, RevocationEntry>;
 }
 
 export const NO_REVOCATIONS: RevocationList = {
@@ -19,6 +21,7 @@ export const NO_REVOCATIONS: RevocationList = {
   size: 0,
   entries: new Map(),
   signedOut: new Map(),
+  endedSessions: new Map(),
 };
 
 /** What a token or a session says about itself that an operator may have revoked. */
@@ -47,7 +50,18 @@ export function compileRevocations(
 ): RevocationList {
   const entries = new Map<string, RevocationEntry>();
   for (const entry of document.entries) entries.set(entryKey(entry.type, entry.value), entry);
-  return { loadedAtMs, size: entries.size, entries, signedOut };
+  return { loadedAtMs, size: entries.size, entries, signedOut, endedSessions: new Map() };
+}
+
+/** Ended sessions keyed for `findRevocation`; of two for the same sid or sub, the later logout counts. */
+export function compileEndedSessions(entries: Iterable<RevocationEntry>): Map<string, RevocationEntry> {
+  const compiled = new Map<string, RevocationEntry>();
+  for (const entry of entries) {
+    const key = entryKey(entry.type, entry.value);
+    const known = compiled.get(key);
+    if (!known || (entry.issuedBefore ?? 0) > (known.issuedBefore ?? 0)) compiled.set(key, entry);
+  }
+  return compiled;
 }
 
 /** Whether a token (by its fingerprint) belongs to a session that signed out, and is not yet expired. */
@@ -67,16 +81,22 @@ export function findRevocation(
   subject: RevocationSubject,
   nowSeconds: number,
 ): RevocationEntry | undefined {
-  if (list.size === 0) return undefined;
+  if (list.size === 0 && list.endedSessions.size === 0) return undefined;
   for (const type of ["kid", "sid", "sub"] as const) {
     const value = subject[type];
     if (value === undefined) continue;
-    const entry = list.entries.get(entryKey(type, value));
-    if (!entry || entry.expiresAt <= nowSeconds) continue;
-    if (entry.issuedBefore !== undefined && (subject.issuedAt ?? 0) >= entry.issuedBefore) continue;
-    return entry;
+    const key = entryKey(type, value);
+    const entry = list.entries.get(key);
+    if (entry && refuses(entry, subject, nowSeconds)) return entry;
+    const ended = list.endedSessions.get(key);
+    if (ended && refuses(ended, subject, nowSeconds)) return ended;
   }
   return undefined;
+}
+
+function refuses(entry: RevocationEntry, subject: RevocationSubject, nowSeconds: number): boolean {
+  if (entry.expiresAt <= nowSeconds) return false;
+  return entry.issuedBefore === undefined || (subject.issuedAt ?? 0) < entry.issuedBefore;
 }
 
 /** The failure a revoked credential gets: 401 like any credential that no longer counts. */

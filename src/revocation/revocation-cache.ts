@@ -2,8 +2,14 @@ import type { GateConfig } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
-import { compileRevocations, NO_REVOCATIONS, type RevocationList } from "./check-revocation.ts";
-import { parseRevocationDocument, revocationKey } from "./revocation-document.ts";
+import {
+  compileEndedSessions,
+  compileRevocations,
+  NO_REVOCATIONS,
+  type RevocationList,
+} from "./check-revocation.ts";
+import { listEndedSessions } from "./ended-sessions.ts";
+import { parseRevocationDocument, type RevocationEntry, revocationKey } from "./revocation-document.ts";
 import { listSignedOut } from "./signed-out-tokens.ts";
 
 /** Sign-outs this isolate remembers itself (beyond them, the oldest are left to KV's list). */
@@ -28,7 +34,8 @@ export interface RevocationHealth {
  * in-flight promises.
  *
  * The same refresh lists the issuer's signed-out ID tokens in KV (signed-out-tokens.ts); a sign-out
- * in this isolate is added at once (`noteSignedOut`), so no request ever reads KV for them.
+ * in this isolate is added at once (`noteSignedOut`), so no request ever reads KV for them. The same
+ * holds for sessions the provider ended by `sid` or `sub` (ended-sessions.ts, `noteSessionsEnded`).
  */
 export class RevocationCache {
   /** The document as last read from KV. */
@@ -36,6 +43,9 @@ export class RevocationCache {
   /** Signed-out tokens as last listed from KV, and those signed out in this isolate. */
   #listedSignedOut: ReadonlyMap<string, number> = new Map();
   readonly #localSignedOut = new Map<string, number>();
+  /** Ended sessions as last listed from KV, and those ended through this isolate. */
+  #listedEnded: readonly RevocationEntry[] = [];
+  readonly #localEnded: RevocationEntry[] = [];
   /** What requests see: the document with both sets of signed-out tokens. */
   #view: RevocationList = NO_REVOCATIONS;
   #backgroundStartedAtMs = Number.NEGATIVE_INFINITY;
@@ -74,6 +84,16 @@ export class RevocationCache {
     this.#compose();
   }
 
+  /**
+   * The provider ended a `sid` or `sub` through this isolate: refused here from now on. Other
+   * isolates learn it from KV at their next refresh.
+   */
+  noteSessionsEnded(entry: RevocationEntry, nowSeconds: number): void {
+    const live = this.#localEnded.filter((known) => known.expiresAt > nowSeconds);
+    this.#localEnded.splice(0, this.#localEnded.length, ...live.slice(-(MAX_LOCAL_SIGN_OUTS - 1)), entry);
+    this.#compose();
+  }
+
   health(nowMs: number): RevocationHealth {
     const list = this.#list;
     return {
@@ -88,10 +108,18 @@ export class RevocationCache {
     const startedAt = rt.now();
     const issuer = this.config.issuer;
     const { kvTimeoutMs } = this.config;
-    const [read, listed] = await Promise.all([
+    const [read, listed, ended] = await Promise.all([
       readKvText(rt.kv, revocationKey(issuer), kvTimeoutMs),
       listSignedOut(rt, issuer, kvTimeoutMs, DEFAULTS.signedOutListMaxPages),
+      listEndedSessions(rt, issuer, kvTimeoutMs, DEFAULTS.endedSessionsListMaxPages),
     ]);
+    if (ended.ok) {
+      this.#listedEnded = ended.value.entries;
+      if (ended.value.truncated)
+        rt.log({ event: "ended_sessions_list_truncated", issuer, listed: ended.value.entries.length });
+    } else {
+      rt.log({ event: "ended_sessions_list_failed", issuer, problem: ended.failure });
+    }
     if (listed.ok) {
       this.#listedSignedOut = listed.value.tokens;
       if (listed.value.truncated)
@@ -121,7 +149,8 @@ export class RevocationCache {
     const signedOut = new Map(this.#listedSignedOut);
     for (const [fingerprint, until] of this.#localSignedOut)
       signedOut.set(fingerprint, Math.max(until, signedOut.get(fingerprint) ?? 0));
-    this.#view = { ...(this.#list ?? NO_REVOCATIONS), signedOut };
+    const endedSessions = compileEndedSessions([...this.#listedEnded, ...this.#localEnded]);
+    this.#view = { ...(this.#list ?? NO_REVOCATIONS), signedOut, endedSessions };
   }
 
   #failed(rt: Runtime, atMs: number, outcome: RevocationLoadOutcome, problem: string): void {

@@ -5,7 +5,7 @@ import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { refreshSession } from "./refresh.ts";
 import { readSessionCookie, type SessionHandle } from "./session-id.ts";
-import { judgeSession, type SessionRecord, sessionIssuedFor } from "./session-record.ts";
+import { judgeSession, type SessionRecord, sessionClaims, sessionIssuedFor } from "./session-record.ts";
 
 export interface SessionIdentity {
   readonly identity: VerifiedIdentity;
@@ -65,7 +65,7 @@ export async function authenticateSession(
   } else if (verdict.touch) {
     record = sessions.touch(rt, handle, record);
   }
-  return ok({ identity: sealVerifiedIdentity(record.claims, config.groupsClaim), record, handle });
+  return ok({ identity: sealVerifiedIdentity(sessionClaims(record), config.groupsClaim), record, handle });
 }
 
 function refuse(failure: Failure, forgetCookie: boolean): { ok: false; failure: SessionFailure } {

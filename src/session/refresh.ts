@@ -8,6 +8,7 @@ import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { withoutRevokedKeys } from "../revocation/check-revocation.ts";
 import type { SessionHandle } from "./session-id.ts";
+import { indexSession } from "./session-index.ts";
 import { keptClaims, type SessionRecord } from "./session-record.ts";
 
 /**
@@ -89,6 +90,12 @@ export async function refreshSession(
   };
   const saved = await state.sessions.save(rt, handle, renewed);
   if (!saved.ok) return saved;
+  // A new ID token may carry another sid: the provider's logout requests must still find the session.
+  rt.waitUntil(
+    indexSession(rt, handle, renewed, config.kvTimeoutMs).then((indexed) => {
+      if (!indexed.ok) rt.log({ event: "session_index_failed", problem: indexed.failure });
+    }),
+  );
   rt.log({ event: "session_refreshed", issuer: config.issuer, idToken: tokens.id_token !== undefined });
   return ok(renewed);
 }

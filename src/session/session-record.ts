@@ -1,5 +1,6 @@
 import type { SessionSettings } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
+import { withUserinfo } from "../oidc/userinfo-claims.ts";
 
 /** What KV keeps for a signed-in browser. Times are seconds since the epoch. */
 export interface SessionRecord {
@@ -17,6 +18,11 @@ export interface SessionRecord {
   /** The refresh token, sealed with SESSION_SECRET for this session only. */
   readonly refreshToken?: string;
   readonly refreshedAt?: number;
+  /**
+   * OIDC_USERINFO: the UserInfo claims fetched at sign-in, kept apart from the ID token's so that a
+   * refresh (which replaces `claims`) keeps them. Route rules see both (`sessionClaims`).
+   */
+  readonly userinfo?: Readonly<Record<string, unknown>>;
 }
 
 export type SessionVerdict =
@@ -36,6 +42,7 @@ export function startSessionRecord(
   sealedRefreshToken: string | undefined,
   settings: SessionSettings,
   nowSeconds: number,
+  userinfo?: Readonly<Record<string, unknown>>,
 ): SessionRecord {
   return {
     v: 1,
@@ -46,7 +53,13 @@ export function startSessionRecord(
     identityExpiresAt: claims.exp as number,
     idToken,
     ...(sealedRefreshToken === undefined ? {} : { refreshToken: sealedRefreshToken }),
+    ...(userinfo === undefined ? {} : { userinfo }),
   };
+}
+
+/** The claims route rules and identity headers see for a session: the ID token's plus UserInfo's. */
+export function sessionClaims(record: SessionRecord): Readonly<Record<string, unknown>> {
+  return withUserinfo(record.claims, record.userinfo);
 }
 
 export function keptClaims(claims: Readonly<Record<string, unknown>>): Record<string, unknown> {
@@ -102,6 +115,12 @@ export function parseSessionRecord(value: unknown): SessionRecord | undefined {
   if (record.v !== 1 || !numbers.every((name) => Number.isFinite(record[name]))) return undefined;
   if (typeof record.idToken !== "string") return undefined;
   if (record.refreshToken !== undefined && typeof record.refreshToken !== "string") return undefined;
+  const userinfo = record.userinfo as unknown;
+  if (
+    userinfo !== undefined &&
+    (userinfo === null || typeof userinfo !== "object" || Array.isArray(userinfo))
+  )
+    return undefined;
   const claims = record.claims as Record<string, unknown> | null;
   if (
     claims === null ||

@@ -101,6 +101,44 @@ describe("loading the configuration", () => {
     ]);
   });
 
+  it("compiles claim names once: top-level names as written, JSON Pointers into their members", () => {
+    const result = loadConfig({
+      ...good,
+      GROUPS_CLAIM: "/resource_access/my-client/roles",
+      AUTH_ROUTES: [{ pattern: "/a", require_claims: { "cognito:groups": "x", "/a~1b/c~0d": ["y", 2] } }],
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.groupsClaim.tokens).toEqual(["resource_access", "my-client", "roles"]);
+    expect(result.value.routes[0]?.requireClaims).toEqual([
+      { claim: { name: "cognito:groups", tokens: ["cognito:groups"] }, anyOf: ["x"] },
+      { claim: { name: "/a~1b/c~0d", tokens: ["a/b", "c~d"] }, anyOf: ["y", 2] },
+    ]);
+  });
+
+  it("refuses an invalid JSON Pointer (RFC 6901 §3) and an empty list, naming the path", () => {
+    expect(
+      problems({
+        ...good,
+        GROUPS_CLAIM: "/realm_access/~2roles",
+        AUTH_ROUTES: [
+          { pattern: "/a", require_claims: { "/realm_access//roles": "x", "/t~": "y", tenant: [] } },
+        ],
+      }),
+    ).toEqual([
+      'GROUPS_CLAIM: "/realm_access/~2roles" is not a valid JSON Pointer (RFC 6901): "~" must be followed by 0 or 1 ("~0" for "~", "~1" for "/")',
+      'AUTH_ROUTES[0].require_claims./realm_access//roles: "/realm_access//roles" is a JSON Pointer with an empty step; name each member, e.g. "/realm_access/roles"',
+      'AUTH_ROUTES[0].require_claims./t~: "/t~" is not a valid JSON Pointer (RFC 6901): "~" must be followed by 0 or 1 ("~0" for "~", "~1" for "/")',
+      "AUTH_ROUTES[0].require_claims.tenant: must be a string, number or boolean, or a non-empty list of them (any one matches)",
+    ]);
+  });
+
+  it("reads OIDC_USERINFO as a flag, off by default", () => {
+    const off = loadConfig(good);
+    const on = loadConfig({ ...good, OIDC_USERINFO: "true" });
+    expect([off.ok && off.value.login.userinfo, on.ok && on.value.login.userinfo]).toEqual([false, true]);
+  });
+
   it("reads EMAIL_VERIFIED_REQUIRED as a flag, on by default", () => {
     const on = loadConfig(good);
     const off = loadConfig({ ...good, EMAIL_VERIFIED_REQUIRED: "false" });

@@ -166,9 +166,9 @@ describe("hostile DPoP proofs are refused with invalid_dpop_proof (RFC 9449 §4.
     );
   });
 
-  it("refuses a proof whose typ is not dpop+jwt (§4.3 check 4)", async () => {
+  it("refuses a proof whose typ is not dpop+jwt, or has none (§4.3 check 4)", async () => {
     const s = await setup();
-    for (const typ of ["JWT", "at+jwt"]) {
+    for (const typ of ["JWT", "at+jwt", undefined]) {
       const proof = await s.proof({ header: { typ } });
       await expectInvalidProof(s, await s.h.fetch("/api/orders", dpopRequest(s.token, proof)), /typ/);
     }

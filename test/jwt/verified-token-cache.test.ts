@@ -9,6 +9,7 @@ import { ingestJwks, type VerificationKey } from "../../src/jwks/key-set.ts";
 import { type VerifiedEntry, VerifiedTokenCache } from "../../src/jwt/verified-token-cache.ts";
 import { verifyIdToken } from "../../src/jwt/verify-id-token.ts";
 import type { Runtime } from "../../src/platform.ts";
+import { topLevelClaim } from "../../src/policy/claim-path.ts";
 import {
   CLIENT_ID,
   FakeIssuer,
@@ -166,7 +167,13 @@ describe("VerifiedTokenCache bounds", () => {
     const ingested = await ingestJwks({ keys: [signing.publicJwk] });
     const key = ingested?.keySet.keys[0] as VerificationKey;
     const claims = { iss: ISSUER, sub: "user-1" };
-    return { claims, identity: sealVerifiedIdentity(claims, "groups"), kid: "ec-1", alg: "ES256", key };
+    return {
+      claims,
+      identity: sealVerifiedIdentity(claims, topLevelClaim("groups")),
+      kid: "ec-1",
+      alg: "ES256",
+      key,
+    };
   }
 
   it("evicts the least recently used token beyond maxEntries", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { sealVerifiedIdentity } from "../../src/identity.ts";
 import { judgeAccess } from "../../src/policy/admit.ts";
+import { topLevelClaim } from "../../src/policy/claim-path.ts";
 import { matchRoute } from "../../src/policy/match-route.ts";
 
 function routeWith(rule: Record<string, unknown>) {
@@ -15,9 +16,9 @@ function routeWith(rule: Record<string, unknown>) {
 }
 
 const identity = (claims: Record<string, unknown>) =>
-  sealVerifiedIdentity({ iss: "https://i.test", sub: "u", exp: 1, ...claims }, "groups");
+  sealVerifiedIdentity({ iss: "https://i.test", sub: "u", exp: 1, ...claims }, topLevelClaim("groups"));
 
-const RULES = { groupsClaim: "groups", emailVerifiedRequired: true };
+const RULES = { groupsClaim: topLevelClaim("groups"), emailVerifiedRequired: true };
 
 function admits(
   route: ReturnType<typeof routeWith>,
@@ -141,7 +142,10 @@ describe("route claim rules", () => {
       reason: "claim_wrong_type",
       detail: "level: string, require_claims wants number",
     });
-    expect(refusal(route, identity({ level: 1, tenant: ["acme"] }))?.reason).toBe("claim_wrong_type");
+    expect(refusal(route, identity({ level: 1, tenant: [{ id: "acme" }] }))).toEqual({
+      reason: "claim_wrong_type",
+      detail: "tenant: array holding object, require_claims wants string",
+    });
     expect(refusal(route, identity({ level: 2, tenant: "acme" }))).toEqual({
       reason: "forbidden_by_policy",
       detail: "level: different value",
@@ -157,6 +161,106 @@ describe("route claim rules", () => {
     expect(refusal(route, identity({}))).toEqual({
       reason: "forbidden_by_policy",
       detail: "toString: absent",
+    });
+  });
+});
+
+describe("claim names and value lists", () => {
+  it("names a claim by its top-level name as the token spells it, colons and URLs included", () => {
+    const cognito = routeWith({ require_claims: { "cognito:groups": "admins" } });
+    expect(admits(cognito, identity({ "cognito:groups": ["staff", "admins"] }))).toBe(true);
+    const auth0 = routeWith({ require_claims: { "https://example.com/roles": "admin" } });
+    expect(admits(auth0, identity({ "https://example.com/roles": ["admin"] }))).toBe(true);
+    expect(admits(auth0, identity({ https: { "": { "example.com": { roles: ["admin"] } } } }))).toBe(false);
+  });
+
+  it("reads a nested claim through a JSON Pointer, with ~1 for / and ~0 for ~ (RFC 6901 §4)", () => {
+    const realm = routeWith({ require_claims: { "/realm_access/roles": "admin" } });
+    expect(admits(realm, identity({ realm_access: { roles: ["offline_access", "admin"] } }))).toBe(true);
+    expect(refusal(realm, identity({ realm_access: { roles: ["user"] } }))).toEqual({
+      reason: "forbidden_by_policy",
+      detail: "/realm_access/roles: different value",
+    });
+    const client = routeWith({ require_claims: { "/resource_access/my-client/roles": "editor" } });
+    expect(admits(client, identity({ resource_access: { "my-client": { roles: ["editor"] } } }))).toBe(true);
+    const escaped = routeWith({ require_claims: { "/a~1b/c~0d": "x" } });
+    expect(admits(escaped, identity({ "a/b": { "c~d": "x" } }))).toBe(true);
+    expect(admits(escaped, identity({ a: { b: { "c~d": "x" } } }))).toBe(false);
+  });
+
+  it("says which step of a pointer is not an object, never the value", () => {
+    const realm = routeWith({ require_claims: { "/realm_access/roles": "admin" } });
+    expect(refusal(realm, identity({ realm_access: "admin" }))).toEqual({
+      reason: "claim_wrong_type",
+      detail:
+        "/realm_access/roles: /realm_access is string, not an object or array, require_claims wants string",
+    });
+  });
+
+  it("never walks into an inherited property through a pointer", () => {
+    const route = routeWith({ require_claims: { "/realm_access/constructor/name": "Object" } });
+    expect(refusal(route, identity({ realm_access: {} }))).toEqual({
+      reason: "forbidden_by_policy",
+      detail: "/realm_access/constructor/name: absent",
+    });
+    const proto = routeWith({ require_claims: { "/groups/length": 1 } });
+    expect(admits(proto, identity({ groups: ["a"] }))).toBe(false);
+  });
+
+  it("indexes an array only with a canonical decimal index (RFC 6901 §4)", () => {
+    const claims = { amr: ["pwd", "mfa"] };
+    expect(admits(routeWith({ require_claims: { "/amr/1": "mfa" } }), identity(claims))).toBe(true);
+    for (const index of ["01", "-", "+1", "1.0", "1e0", " 1", "2"])
+      expect(admits(routeWith({ require_claims: { [`/amr/${index}`]: "mfa" } }), identity(claims))).toBe(
+        false,
+      );
+  });
+
+  it("matches an array claim by membership and a list of values when any one matches", () => {
+    const route = routeWith({ require_claims: { "/realm_access/roles": ["admin", "ops"] } });
+    const roles = (list: unknown) => identity({ realm_access: { roles: list } });
+    expect(admits(route, roles(["ops"]))).toBe(true);
+    expect(admits(route, roles("admin"))).toBe(true);
+    expect(admits(route, roles(["user"]))).toBe(false);
+    expect(admits(route, roles([]))).toBe(false);
+    expect(refusal(route, roles(["admin", 1]))).toEqual({
+      reason: "claim_wrong_type",
+      detail: "/realm_access/roles: array holding number, require_claims wants string",
+    });
+  });
+
+  it("refuses a groups rule the provider could not decide (group overage) with its own reason", () => {
+    const route = routeWith({ allow: { groups: ["admins"] } });
+    const overage = { _claim_names: { groups: "src1" }, _claim_sources: { src1: { endpoint: "https://x" } } };
+    expect(refusal(route, identity(overage))).toEqual({
+      reason: "groups_overage",
+      detail: "groups: withheld by the provider (group overage)",
+    });
+    expect(refusal(route, identity({ hasgroups: true }))?.reason).toBe("groups_overage");
+    expect(refusal(route, identity({ hasgroups: "true" }))?.reason).toBe("forbidden_by_policy");
+    // Groups present: the token decides.
+    expect(admits(route, identity({ ...overage, groups: ["admins"] }))).toBe(true);
+    const required = routeWith({ require_claims: { groups: "admins" } });
+    expect(refusal(required, identity(overage))?.reason).toBe("groups_overage");
+  });
+
+  it("still admits by email when groups were withheld: the email rule decides", () => {
+    const route = routeWith({ allow: { groups: ["admins"], emails: ["ada@example.com"] } });
+    const who = identity({ hasgroups: true, email: "ada@example.com", email_verified: true });
+    expect(admits(route, who)).toBe(true);
+  });
+
+  it("reads GROUPS_CLAIM as a name or a JSON Pointer", () => {
+    const route = routeWith({ allow: { groups: ["admins"] } });
+    const groupsClaim = { name: "/realm_access/roles", tokens: ["realm_access", "roles"] };
+    const claims = { iss: "https://i.test", sub: "u", exp: 1 };
+    const nested = sealVerifiedIdentity({ ...claims, realm_access: { roles: ["admins"] } }, groupsClaim);
+    expect(nested.groups).toEqual(["admins"]);
+    expect(judgeAccess(route, nested, { ...RULES, groupsClaim }).admitted).toBe(true);
+    const wrong = sealVerifiedIdentity({ ...claims, realm_access: { roles: [{}] } }, groupsClaim);
+    expect(refusal(route, wrong, { ...RULES, groupsClaim })).toEqual({
+      reason: "claim_wrong_type",
+      detail: "/realm_access/roles: array, not strings",
     });
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Failure, FailureKind, OwnFailure } from "../../src/failure.ts";
 import { sealVerifiedIdentity } from "../../src/identity.ts";
+import { topLevelClaim } from "../../src/policy/claim-path.ts";
 import { type FailureContext, respondToFailure } from "../../src/respond/failure-response.ts";
 
 const REALM = "edge-auth";
@@ -14,7 +15,7 @@ const api: FailureContext = { realm: REALM, credentialSent: true, presentation: 
 const page: FailureContext = { ...api, presentation: "page", loginUrl: LOGIN_URL };
 const identity = sealVerifiedIdentity(
   { iss: "https://issuer.test", sub: "alice", exp: 2_000_000_000 },
-  "groups",
+  topLevelClaim("groups"),
 );
 
 /** The headers the switch decides; absent ones are null, so an extra header fails the row. */
@@ -174,6 +175,11 @@ const TABLE: readonly Row[] = [
     failure: { kind: "misconfigured", reason: "misconfigured" },
     expected: { status: 500, "cache-control": NO_STORE, "content-type": HTML_TYPE },
   },
+  {
+    name: "a logout token that is not valid → 400 invalid_request JSON (Back-Channel Logout 1.0 §2.8)",
+    failure: { kind: "logout_refused", reason: "logout_token_invalid" },
+    expected: { status: 400, "cache-control": NO_STORE, "content-type": JSON_TYPE },
+  },
 ];
 
 /** Every kind, so that a new one fails the type check here until the table has a row for it. */
@@ -188,6 +194,7 @@ const EVERY_KIND: Record<FailureKind, true> = {
   bad_gateway: true,
   internal_error: true,
   misconfigured: true,
+  logout_refused: true,
 };
 
 function respond(row: Row): Response {

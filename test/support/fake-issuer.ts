@@ -80,6 +80,8 @@ export class FakeIssuer {
   discoveryResponder: Responder | undefined;
   /** The token endpoint, when a test plays the login flow (see fake-login-provider.ts). */
   tokenHandler: ((request: Request) => Promise<Response>) | undefined;
+  /** The UserInfo endpoint (OIDC Core §5.3), likewise. */
+  userinfoHandler: ((request: Request) => Promise<Response> | Response) | undefined;
   readonly fetches: string[] = [];
 
   constructor(keys: SigningKey[]) {
@@ -93,6 +95,7 @@ export class FakeIssuer {
       authorization_endpoint: `${ISSUER}/authorize`,
       token_endpoint: `${ISSUER}/token`,
       end_session_endpoint: `${ISSUER}/logout`,
+      userinfo_endpoint: `${ISSUER}/userinfo`,
     };
   }
 
@@ -129,6 +132,7 @@ export class FakeIssuer {
       return this.jwksResponse();
     }
     if (url.pathname === "/token" && this.tokenHandler) return this.tokenHandler(request);
+    if (url.pathname === "/userinfo" && this.userinfoHandler) return this.userinfoHandler(request);
     return new Response("not found", { status: 404 });
   }
 

@@ -50,6 +50,13 @@ export class FakeLoginProvider {
   /** Applied to every ID token issued (e.g. a wrong nonce, another audience). */
   idTokenOverrides: Record<string, unknown> = {};
   readonly tokenRequests: TokenRequestSeen[] = [];
+  /** Claims the UserInfo endpoint adds to (or overrides in) the ID token's for the same user. */
+  userinfoClaims: Record<string, unknown> = {};
+  /** Replace to make the UserInfo endpoint misbehave; return undefined to answer normally. */
+  userinfoResponder: ((request: Request) => Response | undefined) | undefined;
+  /** The Authorization header of every UserInfo request, in order. */
+  readonly userinfoRequests: (string | null)[] = [];
+  readonly #accessTokens = new Map<string, Record<string, unknown>>();
   /** Every ID token issued, in order. */
   readonly issuedIdTokens: string[] = [];
   readonly #codes = new Map<string, IssuedCode>();
@@ -61,6 +68,7 @@ export class FakeLoginProvider {
     private readonly nowSeconds: () => number,
   ) {
     issuer.tokenHandler = (request) => this.#token(request);
+    issuer.userinfoHandler = (request) => this.#userinfo(request);
   }
 
   /** Signs the user in at the authorization URL and returns the URL the provider sends the browser to. */
@@ -90,6 +98,21 @@ export class FakeLoginProvider {
     });
     callback.searchParams.set("code", code);
     return callback.href;
+  }
+
+  #userinfo(request: Request): Response {
+    const authorization = request.headers.get("authorization");
+    this.userinfoRequests.push(authorization);
+    const overridden = this.userinfoResponder?.(request);
+    if (overridden) return overridden;
+    const claims = this.#accessTokens.get(authorization?.replace(/^Bearer /, "") ?? "");
+    if (!claims)
+      return new Response(null, {
+        status: 401,
+        headers: { "www-authenticate": 'Bearer error="invalid_token"' },
+      });
+    const { sub } = validClaims(this.nowSeconds(), claims);
+    return Response.json({ sub, ...this.userinfoClaims });
   }
 
   /** Makes every refresh token issued so far unusable (the user was disabled, the grant revoked). */
@@ -159,8 +182,10 @@ export class FakeLoginProvider {
       validClaims(now, { exp: now + this.idTokenLifetimeSeconds, ...claims, ...this.idTokenOverrides }),
     );
     if (!withoutIdToken) this.issuedIdTokens.push(idToken);
+    const accessToken = `access-${++this.#counter}-${crypto.randomUUID()}`;
+    this.#accessTokens.set(accessToken, { ...claims, ...this.idTokenOverrides });
     const body: Record<string, unknown> = {
-      access_token: `access-${++this.#counter}`,
+      access_token: accessToken,
       token_type: "Bearer",
       expires_in: 300,
       ...(withoutIdToken ? {} : { id_token: idToken }),

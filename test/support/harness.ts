@@ -66,6 +66,8 @@ export async function createHarness(options: HarnessOptions = {}) {
   const originCalls: OriginCall[] = [];
   const logs: Record<string, unknown>[] = [];
   const outbound: string[] = [];
+  /** Every outbound fetch with its headers (provider and origin), in order. */
+  const outboundRequests: { readonly url: string; readonly headers: Headers }[] = [];
   /** Hooks on the origin: run when it is called (e.g. advance the clock), or replace its answer. */
   const origin = {
     beforeAnswer: undefined as (() => void) | undefined,
@@ -80,6 +82,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     log: (line) => logs.push({ ...line }),
     fetch: async (request) => {
       outbound.push(request.url);
+      outboundRequests.push({ url: request.url, headers: new Headers(request.headers) });
       const fromIssuer = await issuer.handle(request);
       if (fromIssuer) return fromIssuer;
       if (new URL(request.url).origin === ORIGIN) {
@@ -151,6 +154,7 @@ export async function createHarness(options: HarnessOptions = {}) {
     origin,
     logs,
     outbound,
+    outboundRequests,
     /** Keys of every KV read the worker made. */
     kvReads: kv.reads,
     kvFaults: kv.faults,

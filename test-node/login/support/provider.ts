@@ -29,6 +29,8 @@ export interface TestProvider {
   readonly issuer: string;
   /** Grant types of the token requests the provider answered successfully, in order. */
   readonly grants: string[];
+  /** Back-channel logout deliveries, in order: `success` or `error: <message>`. */
+  readonly backchannelLogouts: string[];
   close(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export interface TestProviderOptions {
   /** Origins of the worker under test: `<origin>/auth/callback` and `<origin>/auth/signed-out` are registered. */
   readonly workerOrigins: readonly string[];
   readonly idTokenTtlSeconds: number;
+  /** Registers this `backchannel_logout_uri` (with `sid` required) and turns back-channel logout on. */
+  readonly backchannelLogoutUri?: string;
 }
 
 /**
@@ -54,6 +58,9 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     response_types: ["code"],
     redirect_uris: callbackUris,
     post_logout_redirect_uris: signedOutUris,
+    ...(options.backchannelLogoutUri === undefined
+      ? {}
+      : { backchannel_logout_uri: options.backchannelLogoutUri, backchannel_logout_session_required: true }),
   };
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: "test-rs256", alg: "RS256", use: "sig" };
@@ -83,7 +90,17 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed("refresh_token"),
     rotateRefreshToken: true,
     pkce: { required: () => true },
-    features: { devInteractions: { enabled: false }, rpInitiatedLogout: { enabled: true } },
+    // oidc-provider refuses to fetch loopback addresses (SSRF protection) by giving fetch a dispatcher
+    // that drops such sockets; the worker under test listens on 127.0.0.1, so requests go without it.
+    fetch: (url, options) => {
+      const { dispatcher: _loopbackRefused, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return fetch(url, rest);
+    },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true },
+      backchannelLogout: { enabled: options.backchannelLogoutUri !== undefined },
+    },
     ttl: {
       IdToken: options.idTokenTtlSeconds,
       AccessToken: 600,
@@ -95,6 +112,11 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   const provider = new Provider(issuer, configuration);
   const grants: string[] = [];
   provider.on("grant.success", (ctx: KoaContextWithOIDC) => grants.push(String(ctx.oidc.params?.grant_type)));
+  const backchannelLogouts: string[] = [];
+  provider.on("backchannel.success", () => backchannelLogouts.push("success"));
+  provider.on("backchannel.error", (_ctx: KoaContextWithOIDC, error: Error) =>
+    backchannelLogouts.push(`error: ${error.message}`),
+  );
   const handleProvider = provider.callback();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith("/interaction/")) void interaction(provider, req, res);
@@ -103,6 +125,7 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   return {
     issuer,
     grants,
+    backchannelLogouts,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -27,9 +27,9 @@ export async function bundleWorker(): Promise<{ scriptPath: string; cleanup(): P
 
 /**
  * The bundled worker under Miniflare 4 with a fresh in-memory KV namespace, reachable on a loopback
- * socket (`mf.unsafeGetDirectURL()`).
+ * socket (`mf.unsafeGetDirectURL()`), on `port` when given (else any free one).
  */
-export function startWorker(scriptPath: string, bindings: Record<string, unknown>): Miniflare {
+export function startWorker(scriptPath: string, bindings: Record<string, unknown>, port = 0): Miniflare {
   return new Miniflare({
     modules: true,
     scriptPath,
@@ -40,6 +40,6 @@ export function startWorker(scriptPath: string, bindings: Record<string, unknown
     bindings,
     // A socket straight to the worker: requests reach it with exactly the headers the test sends
     // (dispatchFetch goes through undici, which sets Sec-Fetch-Mode: cors on everything).
-    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    unsafeDirectSockets: [{ host: "127.0.0.1", port }],
   });
 }
