@@ -156,7 +156,7 @@ export async function authenticate(
 
   const cookie = state.secrets ? parseCookies(request.headers.get("cookie")).get(scheme.session) : undefined;
   if (cookie === undefined || cookie === "") return refuse(unauthenticated("no_credential"), false);
-  const session = await authenticateSession(cookie, rt, state);
+  const session = await authenticateSession(cookie, new URL(request.url).origin, rt, state);
   if (!session.ok) return refuse(session.failure.failure, true, session.failure.forgetCookie);
   return ok({ via: "session", ...session.value });
 }

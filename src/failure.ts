@@ -1,3 +1,5 @@
+import type { StepUpShortfall } from "./policy/step-up.ts";
+
 /**
  * Every way a request can fail, as a value: refused (the caller's credential, identity or sign-in),
  * or not served because of edge-auth's own state (an unreachable origin, a bug, a broken
@@ -15,6 +17,12 @@ export type FailureKind =
   | "unavailable"
   /** A sign-in that cannot be completed (unknown state, provider error…): a 400 page, never a loop. */
   | "bad_login"
+  /**
+   * A verified, admitted identity whose authentication is weaker or older than the route asks
+   * (`require_acr`, `require_amr`, `max_age`): sign in again (browser), RFC 9470 401 (API), or, when a
+   * new sign-in still falls short, a 403 page that says what is needed.
+   */
+  | "step_up"
   /** A path origins may read under rules that grant different access: 400, never a sign-in redirect. */
   | "bad_path"
   | OwnFailureKind;
@@ -57,8 +65,16 @@ export type FailureReason =
    * `hasgroups`), and a route rule on groups is what decides: it cannot be decided (a 403).
    */
   | "groups_overage"
+  /** The authentication does not satisfy the route's `require_acr`/`require_amr`/`max_age`. */
+  | "step_up_required"
+  /** A sign-in made to step up returned an authentication that still does not satisfy the route. */
+  | "step_up_failed"
+  /** `/auth/login?step_up=` names another route than the one `return_to` leads to. */
+  | "step_up_mismatch"
   /** Readings of the path (letter case, trailing slash, decoded escapes…) fall under different rules. */
   | "ambiguous_path"
+  /** The request's host has an empty label (`docs..example.com`), while some rule names a host. */
+  | "ambiguous_host"
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
@@ -133,6 +149,8 @@ export interface Failure {
   readonly retryAfterSeconds?: number;
   /** For `method_not_allowed`: the method the request used and the endpoint's `Allow` value. */
   readonly methods?: { readonly sent: string; readonly allowed: string };
+  /** For `step_up`: what the route asks and what fell short. */
+  readonly stepUp?: StepUpShortfall;
 }
 
 /** A failure of edge-auth's own (see OwnFailureKind). */

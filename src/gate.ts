@@ -23,6 +23,7 @@ import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
 import { judgeAccess } from "./policy/admit.ts";
 import { matchRoute, routeName } from "./policy/match-route.ts";
+import { judgeStepUp } from "./policy/step-up.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
 export type { IsolateState } from "./isolate-state.ts";
@@ -43,7 +44,7 @@ export async function gateRequest(
   state: IsolateState,
 ): Promise<Response> {
   const { config } = state;
-  const match = matchRoute(config, url.pathname);
+  const match = matchRoute(config, url.hostname, url.pathname);
   const decision = beginDecision(request, rt, config.observe, match.ok ? routeName(match.value) : AMBIGUOUS);
   const scheme = cookieScheme(url, config.session.cookieName);
   if (!match.ok) return refuseAmbiguousPath(request, match.failure, config.realm, scheme.session, decision);
@@ -128,6 +129,32 @@ export async function gateRequest(
       who: auth,
     };
     return refuse(refusal, response);
+  }
+
+  // Routes with require_acr / require_amr / max_age: a few property reads of the verified claims.
+  const stepUp = judgeStepUp(route.stepUp, identity.claims, rt.now() / 1000, config.clockLeewaySeconds);
+  if (!stepUp.satisfied) {
+    const { shortfall } = stepUp;
+    const failure = {
+      kind: "step_up",
+      reason: "step_up_required",
+      detail: shortfall.detail,
+      stepUp: shortfall,
+    } as const;
+    const presentation =
+      auth.via === "session" ? unauthenticatedPresentation(request, route.unauthenticated) : "api";
+    // No request parameter asks for an amr: a fresh authentication is the provider's chance to add one.
+    const reauthenticate = shortfall.tooOld || shortfall.amrUnmet;
+    const response = respondToFailure(failure, {
+      realm: config.realm,
+      credentialSent: true,
+      presentation,
+      loginUrl: loginUrlFor(`${url.pathname}${url.search}`, { routeIndex: route.index, reauthenticate }),
+    });
+    return refuse(
+      { failure: { ...failure, ...kidAndTier }, credentialSent: true, forgetSessionCookie: false, who: auth },
+      response,
+    );
   }
 
   // The credential was consumed here; the origin gets identity headers (and the token only if configured).

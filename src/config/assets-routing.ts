@@ -17,8 +17,10 @@ const PATH = "assets.run_worker_first";
  * `!` send matching paths straight to the files, ahead of every other rule (workers-sdk
  * router-worker). A list is accepted only if every path that needs an identity — each non-public
  * rule, the paths no rule matches, and edge-auth's own `/auth/…` paths — reaches the worker, and
- * no `!` rule sends such a path to the files. The check is conservative: a list it cannot prove
- * safe is refused, and `run_worker_first = true` always is.
+ * no `!` rule sends such a path to the files. The list is by path only, for every host: a rule with
+ * `host` needs its paths covered like any other, and a public rule for some hosts leaves its paths
+ * protected on the others. The check is conservative: a list it cannot prove safe is refused, and
+ * `run_worker_first = true` always is accepted.
  */
 export function assetsRoutingProblems(
   assets: AssetsSettings | undefined,
@@ -129,30 +131,39 @@ function coversPattern(globs: readonly string[], pattern: string): boolean {
   return baseCovered && belowCovered;
 }
 
-/** Paths no rule matches need an identity, unless a `*` or `/*` rule matches every path. */
+/**
+ * Paths no rule matches need an identity, unless a `*` or `/*` rule for every host matches every
+ * path (one for some hosts leaves the others to the default rule).
+ */
 function defaultRuleReachable(routes: readonly RoutePolicy[]): boolean {
-  return !routes.some((route) => route.pattern === "*" || route.pattern === "/*");
+  return !routes.some(
+    (route) => route.hosts === undefined && (route.pattern === "*" || route.pattern === "/*"),
+  );
 }
 
 /**
  * What a `!` glob would send to the files that needs an identity (a rule, or the paths no rule
  * matches), following the rules in order as the gate does; undefined when every path it matches
- * is public. Where it cannot tell, it assumes the worst.
+ * is public. A public rule for some hosts settles nothing: the other hosts read on to the next
+ * rules. Where it cannot tell, it assumes the worst.
  */
 function exposedBy(glob: string, routes: readonly RoutePolicy[]): string | undefined {
   const describe = (route: RoutePolicy) =>
     `paths that need an identity (AUTH_ROUTES[${route.index}] ${JSON.stringify(route.pattern)})`;
   if (!glob.includes("*")) {
-    const route = routes.find((candidate) => candidate.matches(glob));
-    if (route === undefined) return "a path no rule matches (it needs an identity)";
-    return route.access === "public" ? undefined : describe(route);
+    for (const route of routes) {
+      if (!route.matches(glob)) continue;
+      if (route.access !== "public") return describe(route);
+      if (route.hosts === undefined) return undefined;
+    }
+    return "a path no rule matches (it needs an identity)";
   }
   const prefix = glob.slice(0, glob.indexOf("*"));
   for (const route of routes) {
     const coversAll = ruleCoversPrefix(route.pattern, prefix);
     if (!coversAll && !ruleMayOverlap(route.pattern, glob, prefix)) continue;
     if (route.access !== "public") return describe(route);
-    if (coversAll) return undefined;
+    if (coversAll && route.hosts === undefined) return undefined;
   }
   return "paths no rule matches (they need an identity)";
 }

@@ -2,6 +2,7 @@ import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { ClaimPath } from "../policy/claim-path.ts";
 import type { RuleValue } from "../policy/claim-types.ts";
+import type { StepUpRequirement } from "../policy/step-up.ts";
 import type { PathMatcher } from "./route-pattern.ts";
 
 export type UnauthenticatedAnswer = "auto" | "login" | "401";
@@ -25,8 +26,15 @@ export interface RoutePolicy {
   readonly requireClaims: readonly ClaimRequirement[];
   /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
   readonly requireDpop: boolean;
+  /** `require_acr`, `require_amr`, `max_age`: absent when the route has none (src/policy/step-up.ts). */
+  readonly stepUp?: StepUpRequirement;
   /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
   readonly assertionAudience?: string;
+  /**
+   * `host`: the hosts the rule applies to, lower case, each a hostname or `*.` and a hostname (one
+   * label below it, route-host.ts). Absent: every host.
+   */
+  readonly hosts?: readonly string[];
 }
 
 /** One `require_claims` entry: the claim (compiled once) and the values any one of which matches. */

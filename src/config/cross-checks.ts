@@ -3,6 +3,7 @@ import type { RoutePolicy } from "./config.ts";
 import { DEFAULTS, SUPPORTED_ALGORITHMS } from "./defaults.ts";
 import type { ConfigProblem } from "./problem.ts";
 import type { RawEnv } from "./schema.ts";
+import { stepUpProblems } from "./schema-step-up.ts";
 
 /**
  * The rules that involve more than one var, run on whatever parsed (`fields`: the vars that are
@@ -41,6 +42,7 @@ export function crossFieldProblems(
   }
   problems.push(...sessionProblems(fields, input, routes));
   problems.push(...dpopRouteProblems(routes));
+  problems.push(...stepUpProblems(routes));
   return problems;
 }
 

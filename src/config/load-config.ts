@@ -16,6 +16,7 @@ import {
   routeRuleSchema,
   routesSchema,
 } from "./schema.ts";
+import { compileStepUp } from "./schema-step-up.ts";
 
 export { type ConfigProblem, formatProblem } from "./problem.ts";
 
@@ -240,8 +241,15 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
       anyOf: Array.isArray(value) ? value : [value],
     })),
     requireDpop: rule.require_dpop ?? false,
+    ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
+    ...(rule.host === undefined ? {} : { hosts: hostsOf(rule.host) }),
   };
+}
+
+/** `host` as written (one or a list, checked by the schema): lower case, each once. */
+function hostsOf(host: string | readonly string[]): string[] {
+  return [...new Set((typeof host === "string" ? [host] : host).map((name) => name.toLowerCase()))];
 }
 
 /** A claim name the schema has already checked (a pointer that compiles). */

@@ -1,5 +1,5 @@
-import { judgePath } from "../policy/match-route.ts";
-import { RouteTable } from "../policy/route-table.ts";
+import { HostRoutes } from "../policy/host-routes.ts";
+import { judgePath, type PathConflict } from "../policy/match-route.ts";
 import type { RoutePolicy } from "./config.ts";
 import type { ConfigProblem } from "./problem.ts";
 
@@ -8,27 +8,42 @@ import type { ConfigProblem } from "./problem.ts";
  * `/base/*`) that an origin reads under another rule granting other access — `/Admin/*` for admins next
  * to a public `/admin/x`, or a public exact `/docs/` next to an admins-only `/docs/*`. Every request for
  * that path would be refused as ambiguous, so the configuration is refused instead, naming both rules.
+ * Rules are judged among the rules of each host (`HostRoutes`), so two rules for different hosts never
+ * conflict; each rule is reported once, for the first set of hosts where it conflicts.
  */
 export function routeConflicts(routes: readonly RoutePolicy[], defaultRoute: RoutePolicy): ConfigProblem[] {
-  const table = new RouteTable(routes, defaultRoute);
-  const problems: ConfigProblem[] = [];
+  const found = new Map<RoutePolicy, ConfigProblem>();
   const fresh = freshSegment(routes);
-  for (const route of routes) {
-    for (const own of ownPaths(route.pattern, fresh)) {
-      const judged = judgePath(table, own);
-      if (judged.ok) continue;
-      const { how, other, route: written } = judged.failure;
-      problems.push({
-        path: `AUTH_ROUTES[${route.index}].pattern`,
-        message:
-          `its own path ${JSON.stringify(own)}, read with ${how}, falls under ${describe(other)}, which grants other access than ${describe(written)}: ` +
-          "origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; " +
-          "spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims",
-      });
-      break;
+  const scopes = new HostRoutes(routes, defaultRoute).scopes;
+  for (const { name, table, routes: inScope } of scopes) {
+    const where = scopes.length === 1 ? "" : ` on ${name}`;
+    for (const route of inScope) {
+      if (found.has(route)) continue;
+      for (const own of ownPaths(route.pattern, fresh)) {
+        const judged = judgePath(table, own);
+        if (judged.ok) continue;
+        found.set(route, conflictProblem(route, own, judged.failure, where));
+        break;
+      }
     }
   }
-  return problems;
+  return routes.flatMap((route) => found.get(route) ?? []);
+}
+
+function conflictProblem(
+  route: RoutePolicy,
+  own: string,
+  conflict: PathConflict,
+  where: string,
+): ConfigProblem {
+  const { how, other, route: written } = conflict;
+  return {
+    path: `AUTH_ROUTES[${route.index}].pattern`,
+    message:
+      `its own path ${JSON.stringify(own)}${where}, read with ${how}, falls under ${describe(other)}, which grants other access than ${describe(written)}: ` +
+      "origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; " +
+      "spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims",
+  };
 }
 
 /** `/exact`; for `/base/*`, `/base` and a path below it that no other pattern names. */

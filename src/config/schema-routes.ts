@@ -1,6 +1,8 @@
 import * as v from "valibot";
 import { claimPathProblem } from "../policy/claim-path.ts";
+import { hostPatternProblem } from "./route-host.ts";
 import { patternProblem } from "./route-pattern.ts";
+import { stepUpFields } from "./schema-step-up.ts";
 import { nonEmptyString } from "./schema-values.ts";
 
 const scalarClaimValue = v.union([v.string(), v.number(), v.boolean()]);
@@ -39,46 +41,64 @@ const requireClaimsSchema = v.pipe(
   v.record(claimName, claimValue, "must be a table of claim = value"),
 );
 
+const HOST_PROBLEM = 'must be a hostname or "*." and a hostname, or a non-empty list of them';
+const hostPattern = v.pipe(
+  v.string(HOST_PROBLEM),
+  v.check(
+    (pattern) => hostPatternProblem(pattern) === undefined,
+    (issue) => hostPatternProblem(String(issue.input)) ?? "is not a valid host",
+  ),
+);
+/** `host`: one pattern or a list; absent, the rule applies to every host. */
+const hostSchema = v.union(
+  [hostPattern, v.pipe(v.array(hostPattern, HOST_PROBLEM), v.minLength(1, HOST_PROBLEM))],
+  HOST_PROBLEM,
+);
+
+const routeRuleFields = {
+  pattern: v.pipe(
+    v.string("must be a string"),
+    v.check(
+      (pattern) => patternProblem(pattern) === undefined,
+      (issue) => patternProblem(String(issue.input)) ?? "is not a valid pattern",
+    ),
+  ),
+  access: v.optional(
+    v.picklist(["public", "authenticated"], 'must be "public" or "authenticated"'),
+    "authenticated",
+  ),
+  unauthenticated: v.optional(
+    v.picklist(["auto", "login", "401"], 'must be "auto", "login" or "401"'),
+    "auto",
+  ),
+  allow: v.optional(
+    v.strictObject(
+      {
+        groups: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+        emails: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+        email_domains: v.optional(v.array(nonEmptyString, "must be a list of strings")),
+      },
+      (issue) =>
+        `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
+    ),
+  ),
+  require_claims: v.optional(requireClaimsSchema),
+  assertion_audience: v.optional(
+    v.pipe(
+      nonEmptyString,
+      v.maxLength(256, "must be at most 256 characters"),
+      v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
+    ),
+  ),
+  ...stepUpFields,
+  host: v.optional(hostSchema),
+  require_dpop: v.optional(v.boolean("must be true or false"), false),
+};
+
+/** Every field a route rule may have; an unknown one is named with the list (derived, so it stays complete). */
 export const routeRuleSchema = v.strictObject(
-  {
-    pattern: v.pipe(
-      v.string("must be a string"),
-      v.check(
-        (pattern) => patternProblem(pattern) === undefined,
-        (issue) => patternProblem(String(issue.input)) ?? "is not a valid pattern",
-      ),
-    ),
-    access: v.optional(
-      v.picklist(["public", "authenticated"], 'must be "public" or "authenticated"'),
-      "authenticated",
-    ),
-    unauthenticated: v.optional(
-      v.picklist(["auto", "login", "401"], 'must be "auto", "login" or "401"'),
-      "auto",
-    ),
-    allow: v.optional(
-      v.strictObject(
-        {
-          groups: v.optional(v.array(nonEmptyString, "must be a list of strings")),
-          emails: v.optional(v.array(nonEmptyString, "must be a list of strings")),
-          email_domains: v.optional(v.array(nonEmptyString, "must be a list of strings")),
-        },
-        (issue) =>
-          `unknown key ${JSON.stringify(issue.expected === "never" ? issue.input : issue.received)}; known: groups, emails, email_domains`,
-      ),
-    ),
-    require_claims: v.optional(requireClaimsSchema),
-    require_dpop: v.optional(v.boolean("must be true or false"), false),
-    assertion_audience: v.optional(
-      v.pipe(
-        nonEmptyString,
-        v.maxLength(256, "must be at most 256 characters"),
-        v.regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (a URL or a name)"),
-      ),
-    ),
-  },
-  (issue) =>
-    `unknown key ${String(issue.received)}; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_dpop`,
+  routeRuleFields,
+  (issue) => `unknown key ${String(issue.received)}; known: ${Object.keys(routeRuleFields).join(", ")}`,
 );
 
 export const routesSchema = v.pipe(

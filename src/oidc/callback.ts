@@ -13,6 +13,7 @@ import { recordDecision } from "../observe/decision-log.ts";
 import { requestIdOf } from "../observe/request-id.ts";
 import type { ProviderError } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";
+import { judgeStepUp } from "../policy/step-up.ts";
 import { redirect, respondToFailure } from "../respond/failure-response.ts";
 import {
   findRevocation,
@@ -72,7 +73,13 @@ export async function completeLogin(request: Request, rt: Runtime, state: Isolat
       realm: config.realm,
       credentialSent: false,
       presentation: "page",
-      retryUrl: loginUrlFor(outcome.returnTo),
+      // After a step-up fell short, "try again" asks for a fresh authentication.
+      retryUrl: loginUrlFor(
+        outcome.returnTo,
+        outcome.stepUpRoute === undefined
+          ? undefined
+          : { routeIndex: outcome.stepUpRoute, reauthenticate: true },
+      ),
       ...(outcome.providerError ? { providerError: outcome.providerError } : {}),
     });
     log("login_failed", response.status, {
@@ -91,6 +98,8 @@ type CallbackOutcome =
       readonly failure: Failure;
       readonly returnTo: string;
       readonly providerError?: ProviderError;
+      /** The route a step-up that fell short was for. */
+      readonly stepUpRoute?: number;
     };
 
 async function processCallback(
@@ -165,6 +174,23 @@ async function processCallback(
     if (!fetched.ok) return refused(fetched.failure, returnTo);
     userinfo = fetched.value;
   }
+  // The new authentication must meet what this attempt asked for on behalf of its route; if not, the
+  // browser keeps its previous session and gets a page that says what is needed (no redirect, no loop).
+  const stepUp = transaction.stepUp;
+  const judged = judgeStepUp(stepUp?.requirement, identity.claims, nowSeconds, config.clockLeewaySeconds);
+  if (!judged.satisfied)
+    return {
+      ...refused(
+        {
+          kind: "step_up",
+          reason: "step_up_failed",
+          detail: judged.shortfall.detail,
+          stepUp: judged.shortfall,
+        },
+        returnTo,
+      ),
+      ...(stepUp === undefined ? {} : { stepUpRoute: stepUp.routeIndex }),
+    };
 
   const { cookieValue, handle } = await newSession(rt, secrets);
   const sealedRefreshToken =
@@ -172,6 +198,7 @@ async function processCallback(
       ? undefined
       : await secrets.seal("refresh-token", refreshToken, handle.kvKey, rt);
   const record = startSessionRecord(
+    url.origin,
     identity.claims,
     idToken,
     sealedRefreshToken,

@@ -1,13 +1,15 @@
 import * as oauth from "oauth4webapi";
 import { AUTH_PATHS } from "../config/defaults.ts";
-import { unavailable } from "../failure.ts";
+import { type ReasonCode, unavailable } from "../failure.ts";
 import { cookieScheme, expireCookie, parseCookies, serializeCookie } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import { recordDecision } from "../observe/decision-log.ts";
 import { requestIdOf } from "../observe/request-id.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect, respondToFailure } from "../respond/failure-response.ts";
+import { loginUrlFor } from "./login-url.ts";
 import { safeReturnTo } from "./return-to.ts";
+import { stepUpForLogin } from "./step-up-login.ts";
 import { newTransaction, sealTransaction, transactionCookieName, transactionsToDrop } from "./transaction.ts";
 
 /**
@@ -22,6 +24,29 @@ export async function startLogin(request: Request, rt: Runtime, state: IsolateSt
   const url = new URL(request.url);
   const scheme = cookieScheme(url, config.session.cookieName);
   const returnTo = safeReturnTo(url.searchParams.get("return_to"), url.origin);
+  const logDecision = (outcome: "login_started" | "login_failed", status: number, reason?: ReasonCode) =>
+    recordDecision(rt, config.observe, {
+      requestId: requestIdOf(request),
+      route: AUTH_PATHS.login,
+      outcome,
+      status,
+      credential: "none",
+      issuer: config.issuer,
+      ...(reason === undefined ? {} : { reason }),
+      durationMs: rt.now() - startedAt,
+    });
+  // What the route behind return_to needs (acr_values, max_age, prompt): never taken from the query.
+  const stepUp = stepUpForLogin(config, url.hostname, returnTo, url.searchParams);
+  if (!stepUp.ok) {
+    const response = respondToFailure(stepUp.failure, {
+      realm: config.realm,
+      credentialSent: false,
+      presentation: "page",
+      retryUrl: loginUrlFor(returnTo),
+    });
+    logDecision("login_failed", response.status, stepUp.failure.reason);
+    return response;
+  }
 
   const discovery = await state.keys.discovery(rt);
   const authorizationEndpoint = discovery.ok ? discovery.value.authorization_endpoint : undefined;
@@ -34,9 +59,11 @@ export async function startLogin(request: Request, rt: Runtime, state: IsolateSt
   }
 
   const { login } = config;
-  const transaction = newTransaction(rt, returnTo, login.transactionTtlSeconds, login.maxAgeSeconds);
+  const { attempt, authParams, maxAgeSeconds } = stepUp.value;
+  const transaction = newTransaction(rt, returnTo, login.transactionTtlSeconds, maxAgeSeconds, attempt);
   const authorize = new URL(authorizationEndpoint);
   for (const [name, value] of Object.entries(login.extraAuthParams)) authorize.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(authParams)) authorize.searchParams.set(name, value);
   authorize.searchParams.set("response_type", "code");
   authorize.searchParams.set("client_id", config.clientId);
   authorize.searchParams.set("redirect_uri", `${url.origin}${AUTH_PATHS.callback}`);
@@ -62,14 +89,6 @@ export async function startLogin(request: Request, rt: Runtime, state: IsolateSt
       maxAgeSeconds: login.transactionTtlSeconds,
     }),
   );
-  recordDecision(rt, config.observe, {
-    requestId: requestIdOf(request),
-    route: AUTH_PATHS.login,
-    outcome: "login_started",
-    status: 302,
-    credential: "none",
-    issuer: config.issuer,
-    durationMs: rt.now() - startedAt,
-  });
+  logDecision("login_started", 302);
   return response;
 }

@@ -8,6 +8,7 @@ import type { Runtime } from "../platform.ts";
 import { redirect } from "../respond/failure-response.ts";
 import { recordSignedOut, storedTokenExpiry, tokenFingerprint } from "../revocation/signed-out-tokens.ts";
 import { readSessionCookie } from "../session/session-id.ts";
+import { sessionMadeOn } from "../session/session-record.ts";
 import { transactionCookieNames } from "./transaction.ts";
 
 /** GET /auth/logout: a page with a sign-out button. A GET never signs out (links and prefetches do GET). */
@@ -21,7 +22,8 @@ export async function showLogoutConfirmation(rt: Runtime, state: IsolateState): 
  * (signed-out-tokens.ts), the browser's cookies are expired, and the browser goes to the provider's
  * end_session_endpoint with `client_id` and `post_logout_redirect_uri` — plus `id_token_hint` when
  * `OIDC_LOGOUT_HINT = "id_token_hint"` (OpenID Connect RP-Initiated Logout 1.0 §2) — when there is
- * one, else to the signed-out page. Only a same-origin POST is obeyed (Fetch Metadata, else the Origin
+ * one, else to the signed-out page. A session made on another origin is left alone (its cookie is
+ * expired here). Only a same-origin POST is obeyed (Fetch Metadata, else the Origin
  * header), so another site cannot sign a user out.
  */
 export async function logout(request: Request, rt: Runtime, state: IsolateState): Promise<Response> {
@@ -37,9 +39,12 @@ export async function logout(request: Request, rt: Runtime, state: IsolateState)
   const handle = sessionCookie && secrets ? await readSessionCookie(sessionCookie, secrets) : undefined;
   let idToken: string | undefined;
   let sub: string | undefined;
-  if (handle) {
-    const loaded = await sessions.load(rt, handle, { fresh: true });
-    if (loaded.ok && loaded.value) {
+  const loaded = handle ? await sessions.load(rt, handle, { fresh: true }) : undefined;
+  // A session made on another site of this deployment is not this site's to end: only the cookie goes.
+  const foreign =
+    loaded?.ok === true && loaded.value !== undefined && !sessionMadeOn(loaded.value, url.origin);
+  if (handle && !foreign) {
+    if (loaded?.ok && loaded.value) {
       idToken = loaded.value.idToken;
       sub = loaded.value.claims.sub as string;
     }

@@ -2,6 +2,7 @@ import type { SecretKeys } from "../crypto/secret-keys.ts";
 import type { CookieScheme } from "../http/cookies.ts";
 import { encodeBase64Url } from "../jwt/base64url.ts";
 import type { Platform } from "../platform.ts";
+import { parseStepUpAttempt, type StepUpAttempt } from "./step-up-login.ts";
 
 /** One sign-in attempt: what the callback must find again. Times are seconds since the epoch. */
 export interface LoginTransaction {
@@ -13,6 +14,8 @@ export interface LoginTransaction {
   readonly expiresAt: number;
   /** The max_age that was sent, if any: the callback then checks auth_time (OIDC Core §3.1.3.7 rule 13). */
   readonly maxAgeSeconds?: number;
+  /** The route requirement this attempt asked for: the callback checks the new ID token against it. */
+  readonly stepUp?: StepUpAttempt;
 }
 
 const RANDOM_BYTES = 32; // 256 bits each for state and nonce; a 43-character PKCE verifier (RFC 7636 §4.1)
@@ -25,6 +28,7 @@ export function newTransaction(
   returnTo: string,
   ttlSeconds: number,
   maxAgeSeconds: number | undefined,
+  stepUp?: StepUpAttempt,
 ): LoginTransaction {
   const nowSeconds = Math.floor(platform.now() / 1000);
   return {
@@ -35,6 +39,7 @@ export function newTransaction(
     createdAt: nowSeconds,
     expiresAt: nowSeconds + ttlSeconds,
     ...(maxAgeSeconds === undefined ? {} : { maxAgeSeconds }),
+    ...(stepUp === undefined ? {} : { stepUp }),
   };
 }
 
@@ -73,6 +78,8 @@ export async function openTransaction(
     const strings = [parsed.state, parsed.nonce, parsed.codeVerifier, parsed.returnTo];
     if (!strings.every((value) => typeof value === "string")) return undefined;
     if (!Number.isFinite(parsed.createdAt) || !Number.isFinite(parsed.expiresAt)) return undefined;
+    if (parsed.maxAgeSeconds !== undefined && !Number.isInteger(parsed.maxAgeSeconds)) return undefined;
+    if (parsed.stepUp !== undefined && !parseStepUpAttempt(parsed.stepUp)) return undefined;
     return parsed;
   } catch {
     return undefined;

@@ -2,6 +2,8 @@ import { AUTH_PATHS } from "../config/defaults.ts";
 import type { FailureReason } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { loginUrlFor } from "../oidc/login-url.ts";
+import type { StepUpRequirement } from "../policy/step-up.ts";
+import { describeStepUp } from "../policy/step-up-wording.ts";
 import { escapeHtml, renderPage } from "./page.ts";
 
 /** What an identity provider said when it did not sign the user in (RFC 6749 §4.1.2.1). */
@@ -39,6 +41,8 @@ function explainSignInFailure(reason: FailureReason, providerError: ProviderErro
       return "<p>The identity provider's user information names another account than the sign-in.</p>";
     case "userinfo_failed":
       return "<p>The identity provider's user information could not be had or used.</p>";
+    case "step_up_mismatch":
+      return "<p>This sign-in link does not belong to the page it leads back to.</p>";
     case "token_endpoint_unavailable":
     case "discovery_unavailable":
     case "jwks_unavailable":
@@ -95,6 +99,22 @@ export function groupsWithheldPage(
       `<p>You are signed in as <strong>${escapeHtml(who)}</strong>, but your identity provider sent too many groups: it left them all out of the sign-in, so this site cannot tell whether this page is open to your account.</p>` +
       "<p>Ask the site's administrator to have the provider send only the groups (or app roles) this site uses.</p>" +
       `<div class="actions">${signOutForm("Sign out")}${HOME_LINK}</div>`,
+  });
+}
+
+/**
+ * 403: a sign-in made for a page that needs a stronger or more recent authentication came back without
+ * it. It says what the page needs and offers to try again (a link, never a redirect: no loop).
+ */
+export function stepUpFailedPage(requirement: StepUpRequirement | undefined, retryUrl: string): Response {
+  const needed = requirement === undefined ? "a stronger sign-in" : describeStepUp(requirement);
+  return renderPage({
+    status: 403,
+    title: "A stronger sign-in is needed",
+    bodyHtml:
+      `<p>This page needs ${escapeHtml(needed)}.</p>` +
+      "<p>The identity provider signed you in without it. Try again and choose a method that meets it, or ask the site's administrator.</p>" +
+      `<div class="actions"><a class="button" href="${escapeHtml(retryUrl)}">Try again</a>${HOME_LINK}</div>`,
   });
 }
 

@@ -2,8 +2,9 @@ import type { GateConfig, RoutePolicy } from "../config/config.ts";
 import { normalisePath } from "../config/route-pattern.ts";
 import type { Failure } from "../failure.ts";
 import { fail, ok, type Result } from "../result.ts";
+import { HostRoutes } from "./host-routes.ts";
 import { decodedReadings, describeReading, mayBeDecodedDifferently } from "./path-readings.ts";
-import { RouteTable } from "./route-table.ts";
+import type { RouteTable } from "./route-table.ts";
 
 /** A reading of the path that falls under a rule granting other access than the canonical path's. */
 export interface PathConflict {
@@ -16,7 +17,8 @@ export interface PathConflict {
 }
 
 /**
- * The rule for a request path, or `ambiguous_path`. The rule is the first whose pattern matches the
+ * The rule for a request's host and path, or `ambiguous_host` / `ambiguous_path`. Only the rules for
+ * the host apply (`HostRoutes`: rules without `host`, and those naming it). The rule is the first whose pattern matches the
  * canonical path (`normalisePath`), case-sensitively; unmatched paths get the default rule, which needs
  * an identity. The path is then judged by every reading a plausible origin may make of it: case-folded
  * (Express by default, ASP.NET Core, IIS) against the case-folded patterns, without a trailing slash
@@ -28,8 +30,15 @@ export interface PathConflict {
  * Costs a few map lookups per request: the extra readings are made only where the path can differ (an
  * upper-case letter, a trailing slash, `%`, `\` or `;`), or where the rules themselves are written so.
  */
-export function matchRoute(config: GateConfig, pathname: string): Result<RoutePolicy, Failure> {
-  const judged = judgePath(routeTableOf(config), pathname);
+export function matchRoute(
+  config: GateConfig,
+  hostname: string,
+  pathname: string,
+): Result<RoutePolicy, Failure> {
+  const table = hostRoutesOf(config).forHost(hostname);
+  if (table === undefined)
+    return fail({ kind: "bad_path", reason: "ambiguous_host", detail: "a host with an empty label" });
+  const judged = judgePath(table, pathname);
   return judged.ok ? judged : fail(ambiguousPath(judged.failure));
 }
 
@@ -118,13 +127,13 @@ export function routeName(route: RoutePolicy): string {
 }
 
 // Built once per configuration, on first use.
-const tableByConfig = new WeakMap<GateConfig, RouteTable>();
+const hostRoutesByConfig = new WeakMap<GateConfig, HostRoutes>();
 
-function routeTableOf(config: GateConfig): RouteTable {
-  let table = tableByConfig.get(config);
-  if (!table) {
-    table = new RouteTable(config.routes, config.defaultRoute);
-    tableByConfig.set(config, table);
+function hostRoutesOf(config: GateConfig): HostRoutes {
+  let routes = hostRoutesByConfig.get(config);
+  if (!routes) {
+    routes = new HostRoutes(config.routes, config.defaultRoute);
+    hostRoutesByConfig.set(config, routes);
   }
-  return table;
+  return routes;
 }

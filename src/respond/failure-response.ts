@@ -11,8 +11,11 @@ import {
   type ProviderError,
   pathNotServedPage,
   signInFailedPage,
+  stepUpFailedPage,
   unavailablePage,
 } from "../pages/pages.ts";
+import type { StepUpShortfall } from "../policy/step-up.ts";
+import { describeStepUp } from "../policy/step-up-wording.ts";
 import { NO_STORE } from "./no-store.ts";
 
 export interface FailureContext {
@@ -81,6 +84,12 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
       response.headers.set("retry-after", String(retryAfterSeconds));
       return response;
     }
+    case "step_up":
+      // A sign-in that already tried and fell short gets the page, never another redirect (no loop).
+      if (failure.reason === "step_up_failed" || (page && context.loginUrl === undefined))
+        return stepUpFailedPage(failure.stepUp?.requirement, context.retryUrl ?? "/");
+      if (page) return loginRedirect(context.loginUrl as string);
+      return stepUpChallenge(failure.stepUp, context);
     case "bad_login":
       return signInFailedPage(failure.reason, context.retryUrl ?? "/", context.providerError);
     case "bad_path":
@@ -148,6 +157,31 @@ function challenge(
   const response = json(status, { error: error ?? "unauthenticated" });
   response.headers.set("www-authenticate", error === undefined ? realm : `${realm}, error="${error}"`);
   return response;
+}
+
+/**
+ * RFC 9470 §3: 401 with `error="insufficient_user_authentication"`, what is needed in words, and the
+ * route's `acr_values` and `max_age` (the whole requirement, so the client's next token meets all of
+ * it). The values come from the configuration, which admits no quote or backslash in them.
+ */
+function stepUpChallenge(shortfall: StepUpShortfall | undefined, context: FailureContext): Response {
+  const requirement = shortfall?.requirement ?? {};
+  const params = [
+    `Bearer realm="${context.realm}"`,
+    `error="${INSUFFICIENT_USER_AUTHENTICATION}"`,
+    `error_description="${capitalise(describeStepUp(requirement))} is required"`,
+  ];
+  if (requirement.acr) params.push(`acr_values="${requirement.acr.join(" ")}"`);
+  if (requirement.maxAgeSeconds !== undefined) params.push(`max_age="${requirement.maxAgeSeconds}"`);
+  const response = json(401, { error: INSUFFICIENT_USER_AUTHENTICATION });
+  response.headers.set("www-authenticate", params.join(", "));
+  return response;
+}
+
+const INSUFFICIENT_USER_AUTHENTICATION = "insufficient_user_authentication";
+
+function capitalise(words: string): string {
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)}`;
 }
 
 function text(status: number, body: string, headers: Record<string, string> = {}): Response {

@@ -5,7 +5,13 @@ import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { refreshSession } from "./refresh.ts";
 import { readSessionCookie, type SessionHandle } from "./session-id.ts";
-import { judgeSession, type SessionRecord, sessionClaims, sessionIssuedFor } from "./session-record.ts";
+import {
+  judgeSession,
+  type SessionRecord,
+  sessionClaims,
+  sessionIssuedFor,
+  sessionMadeOn,
+} from "./session-record.ts";
 
 export interface SessionIdentity {
   readonly identity: VerifiedIdentity;
@@ -20,14 +26,16 @@ export interface SessionFailure {
 }
 
 /**
- * The identity a session cookie stands for. Refuses a forged or altered cookie without touching KV,
- * an unknown session or one made for another issuer or client, an ended session (absolute or idle
+ * The identity a session cookie stands for, on the request's `origin`. Refuses a forged or altered
+ * cookie without touching KV, an unknown session, one made on another origin (another host of this
+ * deployment) or for another issuer or client, an ended session (absolute or idle
  * limit), and an expired identity that cannot be renewed. An expired identity with a refresh token is
  * renewed here, by one request at a time in this isolate; requests that arrive meanwhile are served
  * with the session as it is, for that short while.
  */
 export async function authenticateSession(
   cookieValue: string,
+  origin: string,
   rt: Runtime,
   state: IsolateState,
 ): Promise<Result<SessionIdentity, SessionFailure>> {
@@ -39,6 +47,8 @@ export async function authenticateSession(
   if (!loaded.ok) return refuse(loaded.failure, false);
   let record = loaded.value;
   if (!record) return refuse(unauthenticated("session_unknown"), true);
+  if (!sessionMadeOn(record, origin))
+    return refuse(unauthenticated("session_unknown", "made on another site"), true);
   if (!sessionIssuedFor(record, config.issuer, config.clientId))
     return refuse(unauthenticated("session_unknown", "made for another issuer or client"), true);
 

@@ -23,6 +23,12 @@ export interface SessionRecord {
    * refresh (which replaces `claims`) keeps them. Route rules see both (`sessionClaims`).
    */
   readonly userinfo?: Readonly<Record<string, unknown>>;
+  /**
+   * The origin (`https://docs.example.com`) the browser signed in on. The session serves that origin
+   * only: its cookie presented on another host (copied, or sent by a cookie shared across subdomains)
+   * is no session there (`sessionMadeOn`).
+   */
+  readonly origin: string;
 }
 
 export type SessionVerdict =
@@ -37,6 +43,7 @@ export type SessionVerdict =
 const TRANSIENT_CLAIMS = new Set(["nonce", "at_hash", "c_hash", "s_hash"]);
 
 export function startSessionRecord(
+  origin: string,
   claims: Readonly<Record<string, unknown>>,
   idToken: string,
   sealedRefreshToken: string | undefined,
@@ -46,6 +53,7 @@ export function startSessionRecord(
 ): SessionRecord {
   return {
     v: 1,
+    origin,
     claims: keptClaims(claims),
     createdAt: nowSeconds,
     lastSeenAt: nowSeconds,
@@ -97,6 +105,15 @@ export function sessionIssuedFor(record: SessionRecord, issuer: string, clientId
   return iss === issuer && audiences.includes(clientId);
 }
 
+/**
+ * Whether a session serves requests to `origin` (scheme, host and port, as `URL.origin` spells them):
+ * only the origin it was made on. Every site keeps its own sign-in, and a cookie carried to another
+ * host of the same deployment cannot open a session there.
+ */
+export function sessionMadeOn(record: SessionRecord, origin: string): boolean {
+  return record.origin === origin;
+}
+
 /** When the session ends if nothing else happens: the absolute limit or the idle timeout. */
 export function sessionDeadline(record: SessionRecord, settings: SessionSettings): number {
   return Math.min(record.absoluteExpiresAt, record.lastSeenAt + settings.idleTtlSeconds);
@@ -114,6 +131,8 @@ export function parseSessionRecord(value: unknown): SessionRecord | undefined {
   const numbers = ["createdAt", "lastSeenAt", "absoluteExpiresAt", "identityExpiresAt"];
   if (record.v !== 1 || !numbers.every((name) => Number.isFinite(record[name]))) return undefined;
   if (typeof record.idToken !== "string") return undefined;
+  // A record without its origin cannot be bound to a site: no session (the browser signs in again).
+  if (typeof record.origin !== "string") return undefined;
   if (record.refreshToken !== undefined && typeof record.refreshToken !== "string") return undefined;
   const userinfo = record.userinfo as unknown;
   if (

@@ -277,7 +277,7 @@ describe("route matching", () => {
   });
   const config = loaded.ok ? loaded.value : undefined;
   const ruleFor = (path: string) => {
-    const judged = matchRoute(config!, path);
+    const judged = matchRoute(config!, "site.test", path);
     if (!judged.ok) throw new Error(`${path} is ambiguous`);
     return judged.value;
   };

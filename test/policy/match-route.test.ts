@@ -27,7 +27,7 @@ const HELP = configWith([
 
 /** `index:pattern` of the path's rule, or `ambiguous: <how it was read>`. */
 function judge(config: GateConfig, path: string): string {
-  const judged = matchRoute(config, path);
+  const judged = matchRoute(config, "site.test", path);
   if (judged.ok) return `${judged.value.index}:${judged.value.pattern}`;
   expect(judged.failure).toMatchObject({ kind: "bad_path", reason: "ambiguous_path" });
   return `ambiguous: ${judged.failure.detail}`;

@@ -35,7 +35,7 @@ const PROPERTY_TIMEOUT_MS = 60_000;
 
 /** The index of the path's rule, or "ambiguous". */
 function ruleOf(config: GateConfig, pathname: string): number | "ambiguous" {
-  const judged = matchRoute(config, pathname);
+  const judged = matchRoute(config, "site.test", pathname);
   return judged.ok ? judged.value.index : "ambiguous";
 }
 
@@ -87,14 +87,14 @@ describe("the route matcher under random input", () => {
       fc.assert(
         fc.property(fc.string({ unit: "binary", maxLength: 80 }), (raw) => {
           normalisePath(raw);
-          matchRoute(config, raw);
+          matchRoute(config, "site.test", raw);
           let url: URL | undefined;
           try {
             url = new URL(raw, "https://site.test");
           } catch {
             return;
           }
-          const judged = matchRoute(config, url.pathname);
+          const judged = matchRoute(config, "site.test", url.pathname);
           if (judged.ok) expect(["public", "authenticated"]).toContain(judged.value.access);
           else expect(judged.failure.reason).toBe("ambiguous_path");
         }),
@@ -148,7 +148,7 @@ describe("the route matcher under random input", () => {
       "/public/%2e%2e%252fadmin/x",
     ]) {
       judgesByEveryReading(config, path);
-      const judged = matchRoute(config, path);
+      const judged = matchRoute(config, "site.test", path);
       expect(judged.ok, path).toBe(false);
     }
   });
@@ -205,7 +205,7 @@ describe("the route matcher under random input", () => {
           const callsBefore = h.originCalls.length;
           const res = await h.fetch(`${url.pathname}${url.search}`, { headers });
           expect(res.status).toBeLessThan(500);
-          const judged = matchRoute(config, url.pathname);
+          const judged = matchRoute(config, "site.test", url.pathname);
           if (!judged.ok) {
             expect(res.status).toBe(400);
             expect(h.originCalls).toHaveLength(callsBefore);

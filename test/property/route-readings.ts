@@ -179,7 +179,7 @@ export function judgesByEveryReading(config: GateConfig, pathname: string): void
   const canonical = firstRule(config, normalisePath(pathname), false);
   const readings = everyReading(config, pathname);
   const disagreeing = readings.find((reading) => accessKey(reading.rule) !== accessKey(canonical));
-  const judged = matchRoute(config, pathname);
+  const judged = matchRoute(config, "site.test", pathname);
   if (judged.ok) {
     if (disagreeing)
       fail(
@@ -213,7 +213,7 @@ export function ownPathsStayTheirRules(rules: readonly RandomRule[]): void {
           ? [route.pattern.slice(0, -2) || "/", `${route.pattern.slice(0, -2)}/zz9`]
           : [route.pattern];
     for (const path of own) {
-      const judged = matchRoute(config, path);
+      const judged = matchRoute(config, "site.test", path);
       if (!judged.ok) fail(`${route.pattern}: own path ${path} is ambiguous (${judged.failure.detail})`);
       if (judged.value !== firstRule(config, path, false))
         fail(`${route.pattern}: ${path} under ${judged.value.pattern}`);

@@ -166,6 +166,44 @@ const TABLE: readonly Row[] = [
     expected: { status: 502, "cache-control": NO_STORE, "content-type": TEXT_TYPE },
   },
   {
+    name: "a bearer token whose authentication is too weak → 401 insufficient_user_authentication (RFC 9470 §3)",
+    failure: {
+      kind: "step_up",
+      reason: "step_up_required",
+      stepUp: {
+        requirement: { acr: ["urn:example:mfa", "urn:example:hwk"], maxAgeSeconds: 300 },
+        acrUnmet: true,
+        amrUnmet: false,
+        tooOld: false,
+        detail: "acr: absent",
+      },
+    },
+    context: api,
+    expected: {
+      status: 401,
+      "cache-control": NO_STORE,
+      "content-type": JSON_TYPE,
+      "www-authenticate": `Bearer realm="${REALM}", error="insufficient_user_authentication", error_description="A sign-in with the authentication level urn:example:mfa or urn:example:hwk (acr) within the last 5 minutes is required", acr_values="urn:example:mfa urn:example:hwk", max_age="300"`,
+    },
+  },
+  {
+    name: "a browser session whose authentication is too weak → 302 to sign in again",
+    failure: { kind: "step_up", reason: "step_up_required" },
+    context: { ...page, loginUrl: `${LOGIN_URL}&step_up=0` },
+    expected: {
+      status: 302,
+      "cache-control": NO_STORE,
+      "content-type": null,
+      location: `${LOGIN_URL}&step_up=0`,
+    },
+  },
+  {
+    name: "a step-up sign-in that still falls short → a 403 page, never another redirect",
+    failure: { kind: "step_up", reason: "step_up_failed" },
+    context: { ...page, retryUrl: `${LOGIN_URL}&step_up=0&reauth=1` },
+    expected: { status: 403, "cache-control": NO_STORE, "content-type": HTML_TYPE },
+  },
+  {
     name: "a bug → a generic 500",
     failure: { kind: "internal_error", reason: "internal_error" },
     expected: { status: 500, "cache-control": NO_STORE, "content-type": TEXT_TYPE },
@@ -189,6 +227,7 @@ const EVERY_KIND: Record<FailureKind, true> = {
   forbidden: true,
   unavailable: true,
   bad_login: true,
+  step_up: true,
   bad_path: true,
   method_not_allowed: true,
   bad_gateway: true,

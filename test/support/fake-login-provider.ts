@@ -57,6 +57,8 @@ export class FakeLoginProvider {
   /** The Authorization header of every UserInfo request, in order. */
   readonly userinfoRequests: (string | null)[] = [];
   readonly #accessTokens = new Map<string, Record<string, unknown>>();
+  /** The parameters of every authorization request `approve` saw, in order (acr_values, max_age, prompt…). */
+  readonly authorizationRequests: URLSearchParams[] = [];
   /** Every ID token issued, in order. */
   readonly issuedIdTokens: string[] = [];
   readonly #codes = new Map<string, IssuedCode>();
@@ -75,6 +77,7 @@ export class FakeLoginProvider {
   approve(authorizationUrl: string, options: ApproveOptions = {}): string {
     const request = new URL(authorizationUrl);
     const params = request.searchParams;
+    this.authorizationRequests.push(new URLSearchParams(params));
     if (params.get("client_id") !== CLIENT_ID) throw new Error("unknown client_id");
     if (params.get("response_type") !== "code") throw new Error("unsupported response_type");
     if (params.get("code_challenge_method") !== "S256") throw new Error("PKCE S256 required");
@@ -93,7 +96,8 @@ export class FakeLoginProvider {
       redirectUri,
       codeChallenge: params.get("code_challenge") as string,
       nonce: params.get("nonce") ?? undefined,
-      claims: { auth_time: this.nowSeconds(), ...options.claims },
+      // Each approval is a fresh authentication (so any max_age is met), at the first acr asked for.
+      claims: { auth_time: this.nowSeconds(), ...requestedAcr(params), ...options.claims },
       used: false,
     });
     callback.searchParams.set("code", code);
@@ -197,6 +201,12 @@ export class FakeLoginProvider {
     }
     return Response.json(body, { headers: { "cache-control": "no-store" } });
   }
+}
+
+/** OIDC Core §3.1.2.1 `acr_values`: this provider meets the first (most preferred) one. */
+function requestedAcr(params: URLSearchParams): { acr?: string } {
+  const first = params.get("acr_values")?.split(" ")[0];
+  return first ? { acr: first } : {};
 }
 
 function oauthError(status: number, error: string): Response {

@@ -22,6 +22,9 @@ const USERS: Record<string, { password: string; claims: Record<string, unknown> 
   },
 };
 
+/** The authentication levels the provider knows (OIDC Core §2 `acr`); the login form chooses one. */
+export const ACR_VALUES = ["urn:example:pwd", "urn:example:mfa"] as const;
+
 export const CONFIDENTIAL_CLIENT = { id: "edge-auth-demo", secret: "dev-secret-change-me" };
 export const PUBLIC_CLIENT = { id: "edge-auth-public" };
 
@@ -73,8 +76,14 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
       { ...common, client_id: PUBLIC_CLIENT.id, token_endpoint_auth_method: "none" },
     ],
     cookies: { keys: [randomBytes(32).toString("base64url")] },
-    claims: { openid: ["sub"], email: ["email", "email_verified"], profile: ["name", "groups"] },
+    // acr, amr and auth_time in every ID token, as most providers send them (not only when asked for).
+    claims: {
+      openid: ["sub", "acr", "amr", "auth_time"],
+      email: ["email", "email_verified"],
+      profile: ["name", "groups"],
+    },
     conformIdTokenClaims: false,
+    acrValues: [...ACR_VALUES],
     findAccount: (_ctx, sub) => {
       const user = USERS[sub];
       return user && { accountId: sub, claims: () => ({ sub, ...user.claims }) };
@@ -130,7 +139,11 @@ export async function startTestProvider(options: TestProviderOptions): Promise<T
   };
 }
 
-/** GET /interaction/:uid shows a password form; POST /interaction/:uid checks it and finishes the login. */
+/**
+ * GET /interaction/:uid shows a password form; POST /interaction/:uid checks it and finishes the login.
+ * The form may also say how the user authenticated (`acr`, and `amr` as a comma-separated list), as a
+ * second factor would: the provider puts them in the ID token.
+ */
 async function interaction(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const details = await provider.interactionDetails(req, res);
@@ -151,10 +164,12 @@ async function interaction(provider: Provider, req: IncomingMessage, res: Server
       res.end("wrong username or password");
       return;
     }
+    const acr = form.get("acr");
+    const amr = form.get("amr");
     await provider.interactionFinished(
       req,
       res,
-      { login: { accountId: username } },
+      { login: { accountId: username, ...(acr ? { acr } : {}), ...(amr ? { amr: amr.split(",") } : {}) } },
       { mergeWithLastSubmission: false },
     );
   } catch {
