@@ -77,7 +77,7 @@ export function bundleWorker(root: string, entry: string, outFile: string): stri
       "--platform=browser",
       "--conditions=workerd,worker,browser",
       "--target=es2024",
-      // Modules workerd provides itself (the Durable Object base class).
+      // Modules workerd provides itself (the Durable Object base classes).
       "--external:cloudflare:*",
       `--outfile=${outFile}`,
       "--log-level=warning",

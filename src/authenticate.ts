@@ -1,5 +1,6 @@
+import { checkSenderConstraint, type DpopBinding } from "./dpop/sender-constraint.ts";
 import { unauthenticated, unavailable } from "./failure.ts";
-import { readBearer } from "./http/bearer.ts";
+import { readTokenCredential } from "./http/bearer.ts";
 import { type CookieScheme, parseCookies } from "./http/cookies.ts";
 import type { VerifiedIdentity } from "./identity.ts";
 import type { IsolateState } from "./isolate-state.ts";
@@ -31,6 +32,8 @@ export type Authenticated =
       readonly token: string;
       readonly kid: string | undefined;
       readonly tier: KeyTier;
+      /** Present when the token is DPoP-bound and came with a valid, fresh proof (RFC 9449). */
+      readonly dpop?: DpopBinding;
     }
   | ({ readonly via: "session" } & SessionIdentity);
 
@@ -135,9 +138,10 @@ export function keyFields(auth: Authenticated): { kid?: string; tier?: KeyTier }
 }
 
 /**
- * Finds and checks the request's credential: an `Authorization: Bearer` ID token first (an explicit
- * credential wins), else the session cookie when sign-in is enabled. Bearer tokens are verified with
- * `keys` (the isolate's key cache, or a wrapper that times it and leaves out revoked keys).
+ * Finds and checks the request's credential: an `Authorization: Bearer` or `DPoP` ID token first (an
+ * explicit credential wins), else the session cookie when sign-in is enabled. Tokens are verified with
+ * `keys` (the isolate's key cache, or a wrapper that times it and leaves out revoked keys), then their
+ * sender constraint (src/dpop/sender-constraint.ts: a `cnf.jkt` token needs a valid, fresh proof).
  */
 export async function authenticate(
   request: Request,
@@ -146,13 +150,28 @@ export async function authenticate(
   scheme: CookieScheme,
   keys: KeySource = state.keys,
 ): Promise<Result<Authenticated, Refusal>> {
-  const credential = readBearer(request.headers);
+  const credential = readTokenCredential(request.headers);
   if (credential.kind === "malformed")
     return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
-  if (credential.kind === "bearer") {
-    const verified = await verifyIdToken(credential.token, state.config, keys, rt, {}, state.verifiedTokens);
+  if (credential.kind === "bearer" || credential.kind === "dpop") {
+    const { token } = credential;
+    const verified = await verifyIdToken(token, state.config, keys, rt, {}, state.verifiedTokens);
     if (!verified.ok) return refuse(verified.failure, true);
-    return ok({ via: "bearer", token: credential.token, ...verified.value });
+    const auth: Authenticated = { via: "bearer", token, ...verified.value };
+    const claims = verified.value.identity.claims;
+    const binding = await checkSenderConstraint(
+      { scheme: credential.kind, token, claims, request },
+      state.config,
+      rt,
+    );
+    if (!binding.ok)
+      return fail({
+        failure: { ...binding.failure, ...keyFields(auth) },
+        credentialSent: true,
+        forgetSessionCookie: false,
+        who: auth,
+      });
+    return ok(binding.value === undefined ? auth : { ...auth, dpop: binding.value });
   }
 
   const cookie = state.secrets ? parseCookies(request.headers.get("cookie")).get(scheme.session) : undefined;

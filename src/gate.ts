@@ -7,7 +7,8 @@ import {
   type Refusal,
   refusalFields,
 } from "./authenticate.ts";
-import type { Failure } from "./failure.ts";
+import { wantsDpopChallenge } from "./dpop/challenge.ts";
+import { type Failure, unauthenticated } from "./failure.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
@@ -72,6 +73,12 @@ export async function gateRequest(
     return decision.finish(response, refusalFields(refusal, request, config.issuer));
   };
 
+  // A route that requires DPoP is for API clients: a browser's sign-in could never satisfy it.
+  const dpopOnly = route.requireDpop;
+  const dpopChallenge = (refusal: Refusal) =>
+    wantsDpopChallenge(request, dpopOnly, refusal.failure.reason)
+      ? { dpop: { algs: config.allowedAlgorithms } }
+      : {};
   const authenticated = await authenticateRequest(request, rt, state, scheme, decision);
   if (!authenticated.ok) {
     const refusal = authenticated.failure;
@@ -80,13 +87,27 @@ export async function gateRequest(
       respondToFailure(refusal.failure, {
         realm: config.realm,
         credentialSent: refusal.credentialSent,
-        presentation: unauthenticatedPresentation(request, route.unauthenticated),
-        ...(config.loginEnabled ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) } : {}),
+        presentation: dpopOnly ? "api" : unauthenticatedPresentation(request, route.unauthenticated),
+        ...(config.loginEnabled && !dpopOnly
+          ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) }
+          : {}),
+        ...dpopChallenge(refusal),
       }),
     );
   }
 
   const auth = authenticated.value;
+  // RFC 9449 §7: on a `require_dpop` route only a DPoP-bound token with its proof counts.
+  if (dpopOnly && (auth.via !== "bearer" || auth.dpop === undefined)) {
+    const refusal: Refusal = {
+      failure: { ...unauthenticated("dpop_required", `a ${auth.via} credential`), ...keyFields(auth) },
+      credentialSent: true,
+      forgetSessionCookie: false,
+      who: auth,
+    };
+    const context = { realm: config.realm, credentialSent: true, presentation: "api" as const };
+    return refuse(refusal, respondToFailure(refusal.failure, { ...context, ...dpopChallenge(refusal) }));
+  }
   const { identity } = auth;
   const kidAndTier = keyFields(auth);
 
@@ -138,6 +159,7 @@ export async function gateRequest(
 
   // The credential was consumed here; the origin gets identity headers (and the token only if configured).
   headers.delete("authorization");
+  headers.delete("dpop");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
   // With ASSERTION_SIGNING_KEY set the origin may trust the assertion alone: no assertion, no forward.
   const asserted = await attachAssertion(headers, identity, route, url, rt, state);

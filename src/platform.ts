@@ -1,3 +1,4 @@
+import type { DpopReplayStore } from "./dpop/replay-store.ts";
 import type { RevocationFenceClient } from "./fence/fence-client.ts";
 import type { MetricsSink } from "./observe/metrics.ts";
 import type { TraceContext } from "./observe/trace-context.ts";
@@ -23,6 +24,8 @@ export interface Runtime extends Platform {
   readonly metrics?: MetricsSink;
   /** The issuer's revocation fence (the `REVOCATION_FENCE` Durable Object); absent when not bound. */
   readonly fence?: RevocationFenceClient;
+  /** The DPoP replay store (the `DPOP_REPLAY` Durable Object); absent when not bound: nothing is fresh. */
+  readonly dpopReplay?: DpopReplayStore;
   /**
    * The W3C trace this request (or cron run) belongs to. The worker's runtime sends it with every
    * fetch it makes (provider and origin) and the decision line carries its id.

@@ -2,6 +2,7 @@ import { createApp, needsRouter, respondToBug } from "./app.ts";
 import { BINDINGS } from "./config/bindings.ts";
 import { checkWorkerEnv } from "./config/check-env.ts";
 import { formatProblem } from "./config/problem.ts";
+import { type DpopReplayStore, durableReplayStore } from "./dpop/replay-store.ts";
 import { fenceClientFor, type RevocationFenceClient } from "./fence/fence-client.ts";
 import { gateRequest } from "./gate.ts";
 import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
@@ -12,7 +13,10 @@ import { startTrace, type TraceContext, traceContextFor, withTraceHeaders } from
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
-type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
+type WorkerEnv = Readonly<Record<string, unknown>> & {
+  readonly AUTH_KV: KVNamespace;
+  readonly DPOP_REPLAY?: Env["DPOP_REPLAY"];
+};
 type Compiled =
   | { readonly ok: true; readonly state: IsolateState }
   | { readonly ok: false; readonly problems: readonly string[] };
@@ -22,10 +26,15 @@ type Compiled =
  * The configuration (vars, secrets and the AUTH_KV binding) is validated and compiled once per isolate
  * and environment; a broken one answers every request with a generic 500 and logs every problem with
  * its path. Warnings (a var that looks like edge-auth's but is not read) are logged once.
- * A KV namespace or a revocation fence given in `overrides` (tests) stands in for the binding.
+ * A KV namespace, a revocation fence or a DPoP replay store given in `overrides` (tests: one that is
+ * down) stands in for its binding.
  */
 export function createWorker(
-  overrides: Partial<Platform> & { kv?: KVNamespace; fence?: RevocationFenceClient } = {},
+  overrides: Partial<Platform> & {
+    kv?: KVNamespace;
+    fence?: RevocationFenceClient;
+    dpopReplay?: DpopReplayStore;
+  } = {},
 ) {
   const platform: Platform = { ...workersPlatform, ...overrides };
   const compiledByEnv = new WeakMap<object, Compiled>();
@@ -57,7 +66,12 @@ export function createWorker(
       waitUntil: (work) => ctx.waitUntil(work),
       metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
       ...(fence ? { fence } : {}),
+      ...replayStoreOf(env),
     };
+  };
+  const replayStoreOf = (env: WorkerEnv): { dpopReplay?: DpopReplayStore } => {
+    if (overrides.dpopReplay) return { dpopReplay: overrides.dpopReplay };
+    return env.DPOP_REPLAY ? { dpopReplay: durableReplayStore(env.DPOP_REPLAY) } : {};
   };
 
   return {

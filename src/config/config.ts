@@ -24,6 +24,8 @@ export interface RoutePolicy {
   readonly allow?: AllowRules;
   /** Every one must match (`require_claims`), in the order written. */
   readonly requireClaims: readonly ClaimRequirement[];
+  /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
+  readonly requireDpop: boolean;
   /** `require_acr`, `require_amr`, `max_age`: absent when the route has none (src/policy/step-up.ts). */
   readonly stepUp?: StepUpRequirement;
   /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */

@@ -93,6 +93,17 @@ export const DEFAULTS = {
   refreshedIdentityFallbackSeconds: 5 * 60,
   /** KV is eventually consistent: a change can take this long to reach every location. */
   kvPropagationSeconds: 60,
+  // DPoP (RFC 9449; docs/dpop.md).
+  /** A proof's `iat` may be this far from now (either way), plus the clock leeway (RFC 9449 §11.1). */
+  dpopProofWindowSeconds: 60,
+  /** The `DPoP` header's length at most (a proof with an RSA-4096 key is about 1.5 KB). */
+  dpopMaxProofBytes: 8 * 1024,
+  /** A proof's `jti` at most this long (RFC 9449 §4.2 asks for 96 bits of randomness, ~16 characters). */
+  dpopMaxJtiChars: 256,
+  /** Replay-store Durable Objects the `jti`s are spread over (by their SHA-256). */
+  dpopReplayShards: 32,
+  /** The longest a request waits for the replay store; then it is unavailable (503). */
+  dpopReplayTimeoutMs: 1000,
   /** KV refuses an `expirationTtl` below this. */
   kvMinTtlSeconds: 60,
   /**

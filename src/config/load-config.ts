@@ -52,7 +52,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ? parsedRoutes.output.map(compileRoute)
     : validRulesOf(routesInput);
   const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
-  const defaultRoute = compileRoute({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
+  const defaultRoute = compileRoute(
+    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
+    -1,
+  );
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
   problems.push(...routeConflicts(validRoutes, defaultRoute));
   if (problems.length > 0 || !parsedRoutes?.success) return fail(problems);
@@ -244,6 +247,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
       claim: claimPathOf(name),
       anyOf: Array.isArray(value) ? value : [value],
     })),
+    requireDpop: rule.require_dpop ?? false,
     ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
     ...(rule.host === undefined ? {} : { hosts: hostsOf(rule.host) }),

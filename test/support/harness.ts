@@ -5,6 +5,7 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
+import type { DpopReplayStore } from "../../src/dpop/replay-store.ts";
 import { fenceClientFor, type RevocationFenceClient } from "../../src/fence/fence-client.ts";
 import { revocationKey } from "../../src/revocation/revocation-document.ts";
 import { createWorker } from "../../src/worker.ts";
@@ -51,6 +52,8 @@ export interface HarnessOptions {
   readonly keepKv?: boolean;
   /** The revocation fence (the REVOCATION_FENCE Durable Object): on by default, `false` for none (unbound). */
   readonly fence?: boolean;
+  /** A DPoP replay store to use instead of the DPOP_REPLAY Durable Object (e.g. one that is down). */
+  readonly dpopReplay?: DpopReplayStore;
 }
 
 export const START_MS = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -81,6 +84,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   const platform: Parameters<typeof createWorker>[0] = {
     kv: options.kv ?? kv.namespace,
     ...(fence ? { fence: fence.client } : {}),
+    ...(options.dpopReplay ? { dpopReplay: options.dpopReplay } : {}),
     now: () => clock.nowMs,
     log: (line) => logs.push({ ...line }),
     fetch: async (request) => {
@@ -107,6 +111,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   const metrics = options.metrics === undefined ? new FakeDataset() : options.metrics;
   const env = {
     AUTH_KV: kv.namespace,
+    DPOP_REPLAY: workerEnv.DPOP_REPLAY,
     ...(metrics ? { AUTH_METRICS: metrics } : {}),
     OIDC_ISSUER: ISSUER,
     OIDC_CLIENT_ID: CLIENT_ID,
