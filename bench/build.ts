@@ -77,6 +77,8 @@ export function bundleWorker(root: string, entry: string, outFile: string): stri
       "--platform=browser",
       "--conditions=workerd,worker,browser",
       "--target=es2024",
+      // Modules workerd provides itself (the Durable Object base classes).
+      "--external:cloudflare:*",
       `--outfile=${outFile}`,
       "--log-level=warning",
     ],

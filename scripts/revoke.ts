@@ -2,7 +2,9 @@
  * Emergency revocation (docs/operations.md). Reads the issuer's revocation document from the AUTH_KV
  * namespace with `wrangler kv key get`, changes it, writes it back with `wrangler kv key put`, and prints
  * what it wrote. edge-auth refuses matching tokens within KV's propagation (~60 s) plus
- * REVOCATION_CACHE_SECONDS.
+ * REVOCATION_CACHE_SECONDS. With --url (the site edge-auth serves) and REVOCATION_ADMIN_TOKEN in the
+ * environment, it then also records the entry (or its removal) in the revocation fence through
+ * `POST <url>/auth/revoke`, and every location refuses it within REVOCATION_FENCE_INTERVAL_MS (500 ms).
  *
  *   npm run revoke -- --sub alice --ttl 1h [--reason "INC-42"] [--keep-new]
  *   npm run revoke -- --sid 08a5019c-… --ttl 30m
@@ -11,7 +13,8 @@
  *   npm run revoke -- --list
  *
  * Every form takes --local (the dev KV under .wrangler/state; default: the deployed namespace,
- * `--remote`), --env NAME, --config FILE, --issuer URL (default: OIDC_ISSUER of the config), --dry-run.
+ * `--remote`), --env NAME, --config FILE, --issuer URL (default: OIDC_ISSUER of the config), --dry-run,
+ * --url URL (e.g. https://app.example.com, or http://127.0.0.1:8787 for `npm start`).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -50,6 +53,7 @@ const { values } = parseArgs({
     issuer: { type: "string" },
     binding: { type: "string", default: "AUTH_KV" },
     "dry-run": { type: "boolean", default: false },
+    url: { type: "string" },
   },
 });
 
@@ -89,8 +93,10 @@ if (values.list) {
 const type = targets[0] as RevocationType;
 const value = values[type] as string;
 let next: RevocationDocument;
+let fenceBody: Record<string, unknown>;
 if (values.remove) {
   next = removeRevocation(current, type, value, nowSeconds);
+  fenceBody = { type, value, lift: true };
   if (next.entries.length === current.entries.length)
     console.log(`No live ${type} entry for ${JSON.stringify(value)}; pruning expired entries only.`);
 } else {
@@ -110,12 +116,21 @@ if (values.remove) {
   const added = addRevocation(current, entry, nowSeconds);
   if (!added.ok) usage(added.failure);
   next = added.value;
+  fenceBody = {
+    type,
+    value,
+    expiresAt: entry.expiresAt,
+    ...(entry.issuedBefore === undefined ? {} : { issuedBefore: entry.issuedBefore }),
+  };
   console.log(
     `Revoking ${type} ${JSON.stringify(value)} for issuer ${issuer} until ${iso(entry.expiresAt)}.`,
   );
 }
 
 const json = JSON.stringify(next, null, 2);
+const adminToken = process.env.REVOCATION_ADMIN_TOKEN;
+if (values.url !== undefined && !adminToken)
+  usage("--url needs REVOCATION_ADMIN_TOKEN in the environment (the secret the worker has)");
 if (values["dry-run"]) {
   console.log(`Dry run: would write to ${JSON.stringify(key)} in ${where}:`);
   console.log(json);
@@ -131,7 +146,44 @@ try {
 }
 console.log(`Wrote ${JSON.stringify(key)} in ${where}:`);
 console.log(json);
-console.log("edge-auth refuses matching tokens within ~60 s (KV propagation) plus REVOCATION_CACHE_SECONDS.");
+if (values.url === undefined) {
+  console.log(
+    "edge-auth refuses matching tokens within ~60 s (KV propagation) plus REVOCATION_CACHE_SECONDS.",
+  );
+  console.log(
+    "Pass --url (with REVOCATION_ADMIN_TOKEN set) to have every location refuse them within a second.",
+  );
+} else {
+  await tellFence(values.url, adminToken as string, fenceBody);
+}
+
+/** Records the change in the revocation fence through the worker's admin endpoint. */
+async function tellFence(site: string, token: string, body: Record<string, unknown>): Promise<void> {
+  const endpoint = new URL("/auth/revoke", site);
+  let answer: string;
+  try {
+    const response = await fetch(endpoint, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    answer = `${response.status} ${await response.text()}`;
+    if (response.ok) {
+      console.log(`Recorded in the revocation fence (${endpoint.href}): ${answer}`);
+      console.log(
+        "Every location refuses matching tokens within REVOCATION_FENCE_INTERVAL_MS (500 ms by default).",
+      );
+      return;
+    }
+  } catch (error) {
+    answer = error instanceof Error ? error.message : String(error);
+  }
+  console.error(`revoke: KV was written, but ${endpoint.href} did not record it in the fence: ${answer}`);
+  console.error(
+    "KV's propagation (~60 s) still applies. Check REVOCATION_ADMIN_TOKEN and the REVOCATION_FENCE binding.",
+  );
+  process.exit(1);
+}
 
 function readIssuer(): string {
   const config = unstable_readConfig(

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { respondWithAssertionJwks } from "./assertion/jwks-endpoint.ts";
 import { AUTH_PATHS } from "./config/defaults.ts";
+import { adminRevoke } from "./fence/admin-revoke.ts";
 import { gateRequest } from "./gate.ts";
 import { respondWithHealth } from "./health/health-document.ts";
 import { isLoopbackHost } from "./http/secure-url.ts";
@@ -64,6 +65,7 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
     own((_request, rt, state) => showLogoutConfirmation(rt, state)),
   );
   app.post(AUTH_PATHS.logout, own(logout));
+  app.post(AUTH_PATHS.revoke, own(adminRevoke));
   app.get(
     AUTH_PATHS.signedOut,
     own(() => signedOutPage()),
@@ -109,7 +111,11 @@ export function respondToBug(error: unknown, request: Request, rt: Runtime, stat
 
 function methodNotAllowed(method: string, path: string): Response {
   const allowed =
-    path === AUTH_PATHS.logout ? "GET, POST" : path === AUTH_PATHS.backchannelLogout ? "POST" : "GET";
+    path === AUTH_PATHS.logout
+      ? "GET, POST"
+      : path === AUTH_PATHS.backchannelLogout || path === AUTH_PATHS.revoke
+        ? "POST"
+        : "GET";
   return respondToFailure({
     kind: "method_not_allowed",
     reason: "method_not_allowed",

@@ -1,7 +1,8 @@
 import type { IssuerPolicy } from "./config/config.ts";
 import { LOGIN_ISSUER_NAME } from "./config/schema-issuers.ts";
-import { unauthenticated } from "./failure.ts";
-import { readBearer } from "./http/bearer.ts";
+import { checkSenderConstraint, type DpopBinding } from "./dpop/sender-constraint.ts";
+import { unauthenticated, unavailable } from "./failure.ts";
+import { readTokenCredential } from "./http/bearer.ts";
 import { type CookieScheme, parseCookies } from "./http/cookies.ts";
 import type { VerifiedIdentity } from "./identity.ts";
 import type { IsolateState } from "./isolate-state.ts";
@@ -23,6 +24,9 @@ import {
 } from "./revocation/check-revocation.ts";
 import { authenticateSession, type SessionIdentity } from "./session/authenticate-session.ts";
 
+/** What a client refused because the revocation fence is unreachable is told to wait. */
+const FENCE_RETRY_AFTER_SECONDS = 1;
+
 /** Who made a request, and with which credential. */
 export type Authenticated =
   | {
@@ -31,6 +35,8 @@ export type Authenticated =
       readonly token: string;
       readonly kid: string | undefined;
       readonly tier: KeyTier;
+      /** Present when the token is DPoP-bound and came with a valid, fresh proof (RFC 9449). */
+      readonly dpop?: DpopBinding;
     }
   | ({ readonly via: "session" } & SessionIdentity);
 
@@ -54,7 +60,9 @@ export type AcceptedIssuers = ReadonlyMap<string, IssuerPolicy>;
  * document it is — its subject, session and issue time are checked against the operator's
  * revocations, and a bearer token against the ID tokens of sessions that signed out (`revoked`,
  * detail `signed_out`). A revoked credential is refused as `revoked` (with the key and tier that
- * verified it), and a session that is revoked is forgotten by the browser.
+ * verified it), and a session that is revoked is forgotten by the browser. With
+ * REVOCATION_FENCE_REQUIRED, a sign-in issuer's credential that passes all this is still refused
+ * (503, `fence_unavailable`) while the revocation fence cannot be consulted.
  */
 export async function authenticateRequest(
   request: Request,
@@ -85,17 +93,33 @@ export async function authenticateRequest(
   const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
   // The ID token of a session that signed out (it may sit in browser history as `id_token_hint`).
   // Its SHA-256 is worked out only while some token is signed out, once per cached token.
+  // A session's own ID token is checked too: another isolate may still hold the signed-out session
+  // in memory (SESSION memory cache), and the fence reaches it sooner than that expires.
   const signedOut =
-    auth.via === "bearer" &&
     revocations.signedOut.size > 0 &&
-    isSignedOut(revocations, await state.verifiedTokens.fingerprintOf(auth.token), nowSeconds);
-  if (!revoked && !signedOut) return authenticated;
+    isSignedOut(revocations, await state.verifiedTokens.fingerprintOf(credentialToken(auth)), nowSeconds);
+  if (!revoked && !signedOut) {
+    // REVOCATION_FENCE_REQUIRED: without the fence, a sign-out elsewhere may not be seen for a minute.
+    if (revocations.fenceUnavailable && state.config.revocation.fenceRequired)
+      return fail({
+        failure: { ...unavailable("fence_unavailable", FENCE_RETRY_AFTER_SECONDS), ...keyFields(auth) },
+        credentialSent: true,
+        forgetSessionCookie: false,
+        who: auth,
+      });
+    return authenticated;
+  }
   return fail({
     failure: { ...(revoked ? revokedFailure(revoked) : signedOutFailure()), ...keyFields(auth) },
     credentialSent: true,
     forgetSessionCookie: auth.via === "session",
     who: auth,
   });
+}
+
+/** The ID token behind a credential: the bearer token itself, or the one the session holds. */
+function credentialToken(auth: Authenticated): string {
+  return auth.via === "bearer" ? auth.token : auth.record.idToken;
 }
 
 /** What the decision log says about a refused credential (reason, key, and who, when it verified). */
@@ -140,11 +164,12 @@ export function keyFields(auth: Authenticated): { kid?: string; tier?: KeyTier }
 }
 
 /**
- * Finds and checks the request's credential: an `Authorization: Bearer` token first (an explicit
- * credential wins), else the session cookie when sign-in is enabled and the sign-in issuer is among
- * `accepted` (a session is the sign-in issuer's: a route that does not accept that issuer ignores the
- * cookie). Bearer tokens are verified with `keysOf` their issuer (the isolate's key cache, or a
- * wrapper that times it and leaves out revoked keys).
+ * Finds and checks the request's credential: an `Authorization: Bearer` or `DPoP` token first (an
+ * explicit credential wins), else the session cookie when sign-in is enabled and the sign-in issuer
+ * is among `accepted` (a session is the sign-in issuer's: a route that does not accept that issuer
+ * ignores the cookie). Tokens are verified with `keysOf` their issuer (the isolate's key cache, or a
+ * wrapper that times it and leaves out revoked keys), then their sender constraint
+ * (src/dpop/sender-constraint.ts: a `cnf.jkt` token needs a valid, fresh proof).
  */
 export async function authenticate(
   request: Request,
@@ -154,14 +179,29 @@ export async function authenticate(
   accepted: AcceptedIssuers,
   keysOf: (issuer: IssuerPolicy) => KeySource,
 ): Promise<Result<Authenticated, Refusal>> {
-  const credential = readBearer(request.headers);
+  const credential = readTokenCredential(request.headers);
   if (credential.kind === "malformed")
     return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
-  if (credential.kind === "bearer") {
+  if (credential.kind === "bearer" || credential.kind === "dpop") {
+    const { token } = credential;
     const verification = { accepted, keysOf, limits: state.config };
-    const verified = await verifyToken(credential.token, verification, rt, {}, state.verifiedTokens);
+    const verified = await verifyToken(token, verification, rt, {}, state.verifiedTokens);
     if (!verified.ok) return refuse(verified.failure, true);
-    return ok({ via: "bearer", token: credential.token, ...verified.value });
+    const auth: Authenticated = { via: "bearer", token, ...verified.value };
+    const claims = verified.value.identity.claims;
+    const binding = await checkSenderConstraint(
+      { scheme: credential.kind, token, claims, request },
+      state.config,
+      rt,
+    );
+    if (!binding.ok)
+      return fail({
+        failure: { ...binding.failure, ...keyFields(auth) },
+        credentialSent: true,
+        forgetSessionCookie: false,
+        who: auth,
+      });
+    return ok(binding.value === undefined ? auth : { ...auth, dpop: binding.value });
   }
 
   if (!acceptsSessions(accepted, state)) return refuse(unauthenticated("no_credential"), false);

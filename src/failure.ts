@@ -94,6 +94,23 @@ export type FailureReason =
   /** An operator revoked the token's subject, session (`sid`) or signing key (docs/operations.md). */
   | "revoked"
   | "jwks_unavailable"
+  /** REVOCATION_FENCE_REQUIRED: the revocation fence could not be consulted, so no revocation is known to be seen. */
+  | "fence_unavailable"
+  // Sender-constrained tokens (DPoP, RFC 9449; src/dpop/).
+  /** `Authorization: DPoP` (or a `cnf.jkt` token) without a `DPoP` proof header. */
+  | "dpop_proof_missing"
+  /** The proof fails a check of RFC 9449 §4.3; the detail says which. */
+  | "dpop_proof_invalid"
+  /** A proof whose `jti` was seen before within its window (RFC 9449 §11.1). */
+  | "dpop_replayed"
+  /** The token's `cnf.jkt` is not the thumbprint of the proof's key, or the token is not DPoP-bound. */
+  | "dpop_binding_mismatch"
+  /** A DPoP-bound token (`cnf.jkt`) sent as a Bearer token (RFC 9449 §7.2). */
+  | "dpop_downgrade"
+  /** A route with `require_dpop` and a credential that is not a DPoP-bound token. */
+  | "dpop_required"
+  /** The DPoP replay store (Durable Object) did not answer: 503, the proof cannot be judged fresh. */
+  | "replay_store_unavailable"
   | "discovery_unavailable"
   // Sessions (cookie credential).
   | "session_malformed"

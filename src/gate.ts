@@ -8,7 +8,8 @@ import {
   type Refusal,
   refusalFields,
 } from "./authenticate.ts";
-import type { Failure } from "./failure.ts";
+import { wantsDpopChallenge } from "./dpop/challenge.ts";
+import { type Failure, unauthenticated } from "./failure.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
@@ -74,24 +75,45 @@ export async function gateRequest(
     return decision.finish(response, refusalFields(refusal, request, config.issuer));
   };
 
+  // A route that requires DPoP is for API clients: a browser's sign-in could never satisfy it.
+  const dpopOnly = route.requireDpop;
+  const dpopChallenge = (refusal: Refusal) =>
+    wantsDpopChallenge(request, dpopOnly, refusal.failure.reason)
+      ? { dpop: { algs: config.allowedAlgorithms } }
+      : {};
   const accepted = route.acceptedIssuers;
   const authenticated = await authenticateRequest(request, rt, state, scheme, decision, accepted);
   if (!authenticated.ok) {
     const refusal = authenticated.failure;
-    // Signing in makes a session of the sign-in issuer: a route that does not accept it answers 401.
-    const canSignIn = config.loginEnabled && acceptsSessions(accepted, state);
+    // Signing in makes a session of the sign-in issuer: a route that does not accept it, like one that
+    // requires DPoP, is for API clients and answers 401.
+    const browserRoute = !dpopOnly && acceptsSessions(accepted, state);
     return refuse(
       refusal,
       respondToFailure(refusal.failure, {
         realm: config.realm,
         credentialSent: refusal.credentialSent,
-        presentation: canSignIn ? unauthenticatedPresentation(request, route.unauthenticated) : "api",
-        ...(canSignIn ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) } : {}),
+        presentation: browserRoute ? unauthenticatedPresentation(request, route.unauthenticated) : "api",
+        ...(config.loginEnabled && browserRoute
+          ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) }
+          : {}),
+        ...dpopChallenge(refusal),
       }),
     );
   }
 
   const auth = authenticated.value;
+  // RFC 9449 §7: on a `require_dpop` route only a DPoP-bound token with its proof counts.
+  if (dpopOnly && (auth.via !== "bearer" || auth.dpop === undefined)) {
+    const refusal: Refusal = {
+      failure: { ...unauthenticated("dpop_required", `a ${auth.via} credential`), ...keyFields(auth) },
+      credentialSent: true,
+      forgetSessionCookie: false,
+      who: auth,
+    };
+    const context = { realm: config.realm, credentialSent: true, presentation: "api" as const };
+    return refuse(refusal, respondToFailure(refusal.failure, { ...context, ...dpopChallenge(refusal) }));
+  }
   const { identity } = auth;
   const kidAndTier = keyFields(auth);
 
@@ -153,6 +175,7 @@ export async function gateRequest(
 
   // The credential was consumed here; the origin gets identity headers (and the token only if configured).
   headers.delete("authorization");
+  headers.delete("dpop");
   injectIdentityHeaders(headers, identity, config, forwardedToken(auth));
   // With ASSERTION_SIGNING_KEY set the origin may trust the assertion alone: no assertion, no forward.
   const asserted = await attachAssertion(headers, identity, route, url, rt, state);

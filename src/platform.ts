@@ -1,3 +1,5 @@
+import type { DpopReplayStore } from "./dpop/replay-store.ts";
+import type { RevocationFenceClient } from "./fence/fence-client.ts";
 import type { MetricsSink } from "./observe/metrics.ts";
 import type { TraceContext } from "./observe/trace-context.ts";
 
@@ -20,6 +22,10 @@ export interface Runtime extends Platform {
   waitUntil(work: Promise<unknown>): void;
   /** The `AUTH_METRICS` Analytics Engine dataset; absent or a no-op when not bound. */
   readonly metrics?: MetricsSink;
+  /** The issuer's revocation fence (the `REVOCATION_FENCE` Durable Object); absent when not bound. */
+  readonly fence?: RevocationFenceClient;
+  /** The DPoP replay store (the `DPOP_REPLAY` Durable Object); absent when not bound: nothing is fresh. */
+  readonly dpopReplay?: DpopReplayStore;
   /**
    * The W3C trace this request (or cron run) belongs to. The worker's runtime sends it with every
    * fetch it makes (provider and origin) and the decision line carries its id.

@@ -1,5 +1,6 @@
 import { authenticateRequest, identityFields, refusalFields } from "./authenticate.ts";
 import { AUTH_PATHS } from "./config/defaults.ts";
+import { wantsDpopChallenge } from "./dpop/challenge.ts";
 import { cookieScheme, expireCookie } from "./http/cookies.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import { beginDecision } from "./observe/decision-recorder.ts";
@@ -24,7 +25,15 @@ export async function whoami(request: Request, rt: Runtime, state: IsolateState)
   decision.decided();
   if (!authenticated.ok) {
     const { failure, credentialSent, forgetSessionCookie } = authenticated.failure;
-    const response = respondToFailure(failure, { realm: config.realm, credentialSent, presentation: "api" });
+    const dpop = wantsDpopChallenge(request, false, failure.reason)
+      ? { dpop: { algs: config.allowedAlgorithms } }
+      : {};
+    const response = respondToFailure(failure, {
+      realm: config.realm,
+      credentialSent,
+      presentation: "api",
+      ...dpop,
+    });
     if (forgetSessionCookie)
       response.headers.append("set-cookie", expireCookie(scheme.session, scheme.secure));
     return decision.finish(response, refusalFields(authenticated.failure, request, config.issuer));

@@ -1,6 +1,9 @@
 import { createApp, needsRouter, respondToBug } from "./app.ts";
+import { BINDINGS } from "./config/bindings.ts";
 import { checkWorkerEnv } from "./config/check-env.ts";
 import { formatProblem } from "./config/problem.ts";
+import { type DpopReplayStore, durableReplayStore } from "./dpop/replay-store.ts";
+import { fenceClientFor, type RevocationFenceClient } from "./fence/fence-client.ts";
 import { gateRequest } from "./gate.ts";
 import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
@@ -10,7 +13,10 @@ import { startTrace, type TraceContext, traceContextFor, withTraceHeaders } from
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
-type WorkerEnv = Readonly<Record<string, unknown>> & { readonly AUTH_KV: KVNamespace };
+type WorkerEnv = Readonly<Record<string, unknown>> & {
+  readonly AUTH_KV: KVNamespace;
+  readonly DPOP_REPLAY?: Env["DPOP_REPLAY"];
+};
 type Compiled =
   | { readonly ok: true; readonly state: IsolateState }
   | { readonly ok: false; readonly problems: readonly string[] };
@@ -20,8 +26,16 @@ type Compiled =
  * The configuration (vars, secrets and the AUTH_KV binding) is validated and compiled once per isolate
  * and environment; a broken one answers every request with a generic 500 and logs every problem with
  * its path. Warnings (a var that looks like edge-auth's but is not read) are logged once.
+ * A KV namespace, a revocation fence or a DPoP replay store given in `overrides` (tests: one that is
+ * down) stands in for its binding.
  */
-export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace } = {}) {
+export function createWorker(
+  overrides: Partial<Platform> & {
+    kv?: KVNamespace;
+    fence?: RevocationFenceClient;
+    dpopReplay?: DpopReplayStore;
+  } = {},
+) {
   const platform: Platform = { ...workersPlatform, ...overrides };
   const compiledByEnv = new WeakMap<object, Compiled>();
   const app = createApp();
@@ -41,15 +55,24 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
     return compiled;
   };
 
-  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext): Runtime => ({
-    ...platform,
-    // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
-    fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
-    trace,
-    kv: overrides.kv ?? env.AUTH_KV,
-    waitUntil: (work) => ctx.waitUntil(work),
-    metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
-  });
+  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext, issuer: string): Runtime => {
+    const fence = overrides.fence ?? fenceClientFor(env[BINDINGS.fence], issuer);
+    return {
+      ...platform,
+      // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
+      fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
+      trace,
+      kv: overrides.kv ?? env.AUTH_KV,
+      waitUntil: (work) => ctx.waitUntil(work),
+      metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
+      ...(fence ? { fence } : {}),
+      ...replayStoreOf(env),
+    };
+  };
+  const replayStoreOf = (env: WorkerEnv): { dpopReplay?: DpopReplayStore } => {
+    if (overrides.dpopReplay) return { dpopReplay: overrides.dpopReplay };
+    return env.DPOP_REPLAY ? { dpopReplay: durableReplayStore(env.DPOP_REPLAY) } : {};
+  };
 
   return {
     async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
@@ -67,7 +90,12 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         });
         return response;
       }
-      const rt = runtime(env, ctx, traceContextFor(request.headers, platform.randomBytes));
+      const rt = runtime(
+        env,
+        ctx,
+        traceContextFor(request.headers, platform.randomBytes),
+        compiled.state.config.issuer,
+      );
       const url = new URL(request.url);
       if (isAsteriskForm(url)) return answerAsteriskForm(request, rt, compiled.state.config.observe);
       if (needsRouter(url.pathname)) return app.fetch(request, { env, rt, state: compiled.state }, ctx);
@@ -90,7 +118,7 @@ export function createWorker(overrides: Partial<Platform> & { kv?: KVNamespace }
         return;
       }
       // Every issuer's keys, side by side: one provider's slowness does not hold up the others.
-      const rt = runtime(env, ctx, startTrace(platform.randomBytes));
+      const rt = runtime(env, ctx, startTrace(platform.randomBytes), compiled.state.config.issuer);
       const caches = [...compiled.state.issuerKeys.entries()];
       const reports = await Promise.all(caches.map(([, cache]) => cache.refresh(rt)));
       caches.forEach(([name, cache], index) => {

@@ -39,6 +39,7 @@ export function readDeployment(
   const env: Record<string, unknown> = { ...config.vars };
   for (const secret of secrets) env[secret.name] = secret.value;
   for (const namespace of config.kv_namespaces) env[namespace.binding] = declaredKvNamespace;
+  for (const binding of config.durable_objects.bindings) env[binding.name] = declaredDurableObjectNamespace;
   const assets = config.assets;
   return {
     ok: true,
@@ -90,4 +91,11 @@ function wranglerMessage(error: unknown): string {
 const declaredKvNamespace = {
   get: () => Promise.reject(new Error(`${BINDINGS.kv} is a stand-in during check-config`)),
   put: () => Promise.reject(new Error(`${BINDINGS.kv} is a stand-in during check-config`)),
+};
+
+/** Stands in for a Durable Object namespace the config binds (the DPoP replay store): its shape only. */
+const declaredDurableObjectNamespace = {
+  idFromName: () => {
+    throw new Error("a Durable Object namespace is a stand-in during check-config");
+  },
 };

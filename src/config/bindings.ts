@@ -8,6 +8,8 @@ export const BINDINGS = {
   assets: "ASSETS",
   /** Optional: Analytics Engine metrics (docs/operations.md). */
   metrics: "AUTH_METRICS",
+  /** Optional: the revocation fence, a Durable Object namespace (docs/operations.md). */
+  fence: "REVOCATION_FENCE",
 } as const;
 
 export const BINDING_NAMES = Object.values(BINDINGS);

@@ -1,3 +1,4 @@
+import { dpopBindingProblems } from "../dpop/config-problems.ts";
 import type { Result } from "../result.ts";
 import { fail } from "../result.ts";
 import { bindingProblems } from "./bindings.ts";
@@ -16,11 +17,15 @@ export interface EnvCheck {
 /**
  * The one validator of a worker environment (vars, secrets and bindings), used by the worker at
  * start, by `npm run check-config` and by the tests: the vars and secrets (loadConfig), the
- * bindings it cannot run without (AUTH_KV), and unknown vars that look like its own.
+ * bindings it cannot run without (AUTH_KV; DPOP_REPLAY when a route requires DPoP), and unknown vars that look like its own.
  */
 export function checkWorkerEnv(env: Readonly<Record<string, unknown>>): EnvCheck {
   const loaded = loadConfig(env);
-  const errors = [...(loaded.ok ? [] : loaded.failure), ...bindingProblems(env)];
+  const errors = [
+    ...(loaded.ok ? [] : loaded.failure),
+    ...bindingProblems(env),
+    ...(loaded.ok ? dpopBindingProblems(loaded.value.routes, env) : []),
+  ];
   const varNames = Object.keys(env).filter((name) => isVarValue(env[name]));
   return {
     config: errors.length === 0 ? loaded : fail(errors),

@@ -62,6 +62,8 @@ export interface RoutePolicy {
   readonly acceptedIssuers: ReadonlyMap<string, IssuerPolicy>;
   /** Scopes an access token must all carry (`scope` or `scp`); a missing one is a 403. */
   readonly requireScopes: readonly string[];
+  /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
+  readonly requireDpop: boolean;
   /** `require_acr`, `require_amr`, `max_age`: absent when the route has none (src/policy/step-up.ts). */
   readonly stepUp?: StepUpRequirement;
   /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
@@ -113,12 +115,28 @@ export interface ObserveSettings {
   readonly serverTiming: boolean;
 }
 
+/** How an isolate consults the fence (REVOCATION_FENCE_INTERVAL_MS, REVOCATION_FENCE_TIMEOUT_MS). */
+export interface FenceSettings {
+  /** An isolate asks the fence for changes at most once per this interval; in between nothing changed. */
+  readonly intervalMs: number;
+  /** A request waits this long for the fence's answer, then goes on with what it knows (and KV's view). */
+  readonly timeoutMs: number;
+  /** Pages of changes read in one check at most (a cold isolate reading a long history). */
+  readonly maxPagesPerCheck: number;
+}
+
 /** Emergency revocation: one document per issuer in KV, cached in isolate memory. */
 export interface RevocationSettings {
   /** After this, the cached document is refreshed in the background. */
   readonly cacheSeconds: number;
   /** After this, a request waits for KV rather than trust the cached document. */
   readonly maxStaleSeconds: number;
+  /** How isolates consult the revocation fence (the REVOCATION_FENCE Durable Object), when bound. */
+  readonly fence: FenceSettings;
+  /** Refuse protected requests (503) while the fence cannot be consulted, instead of falling back to KV. */
+  readonly fenceRequired: boolean;
+  /** REVOCATION_ADMIN_TOKEN: who sends it as a bearer token may POST /auth/revoke. Never logged. */
+  readonly adminSecretToken?: string;
 }
 
 /** How browsers sign in (authorization code flow with PKCE, OIDC Core §3.1). */

@@ -1,3 +1,4 @@
+import { dpopRouteProblems } from "../dpop/config-problems.ts";
 import type { RoutePolicy } from "./config.ts";
 import { DEFAULTS, SUPPORTED_ALGORITHMS } from "./defaults.ts";
 import type { ConfigProblem } from "./problem.ts";
@@ -40,6 +41,7 @@ export function crossFieldProblems(
     });
   }
   problems.push(...sessionProblems(fields, input, routes));
+  problems.push(...dpopRouteProblems(routes));
   problems.push(...stepUpProblems(routes));
   return problems;
 }

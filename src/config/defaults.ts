@@ -59,6 +59,16 @@ export const DEFAULTS = {
   revocationCacheSeconds: 10,
   /** A revocation document older than this is never used without waiting for KV first. */
   revocationMaxStaleSeconds: 60,
+  /** The revocation fence (docs/operations.md): an isolate asks it for changes at most this often… */
+  revocationFenceIntervalMs: 500,
+  /** …and a request waits this long for its answer before going on with the last copy and KV's view. */
+  revocationFenceTimeoutMs: 150,
+  /** Pages of fence changes (1,000 events each) one check reads at most. */
+  revocationFenceMaxPagesPerCheck: 10,
+  /** Whether protected requests are refused (503) while the fence cannot be consulted; else KV's view serves. */
+  revocationFenceRequired: false,
+  /** REVOCATION_ADMIN_TOKEN (which may write to the fence through POST /auth/revoke): bytes (UTF-8) at least. */
+  revocationAdminTokenMinBytes: 32,
   /** Signed-out ID tokens listed per revocation refresh: at most this many KV list pages (1,000 keys each). */
   signedOutListMaxPages: 20,
   scopes: ["openid", "email", "profile"],
@@ -83,6 +93,17 @@ export const DEFAULTS = {
   refreshedIdentityFallbackSeconds: 5 * 60,
   /** KV is eventually consistent: a change can take this long to reach every location. */
   kvPropagationSeconds: 60,
+  // DPoP (RFC 9449; docs/dpop.md).
+  /** A proof's `iat` may be this far from now (either way), plus the clock leeway (RFC 9449 §11.1). */
+  dpopProofWindowSeconds: 60,
+  /** The `DPoP` header's length at most (a proof with an RSA-4096 key is about 1.5 KB). */
+  dpopMaxProofBytes: 8 * 1024,
+  /** A proof's `jti` at most this long (RFC 9449 §4.2 asks for 96 bits of randomness, ~16 characters). */
+  dpopMaxJtiChars: 256,
+  /** Replay-store Durable Objects the `jti`s are spread over (by their SHA-256). */
+  dpopReplayShards: 32,
+  /** The longest a request waits for the replay store; then it is unavailable (503). */
+  dpopReplayTimeoutMs: 1000,
   /** KV refuses an `expirationTtl` below this. */
   kvMinTtlSeconds: 60,
   /**
@@ -121,6 +142,8 @@ export const AUTH_PATHS = {
   frontchannelLogout: "/auth/frontchannel-logout",
   /** The public keys that verify `X-Auth-Assertion` (docs/assertion.md). */
   jwks: "/auth/jwks.json",
+  /** Records a revocation in the fence (POST, REVOCATION_ADMIN_TOKEN; `npm run revoke` calls it). */
+  revoke: "/auth/revoke",
 } as const;
 
 /** The algorithms edge-auth can verify at all; the allow-list must be a subset. Never `none`, never HMAC. */

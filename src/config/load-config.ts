@@ -90,7 +90,10 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   const validRoutes = parsedRoutes?.success
     ? parsedRoutes.output.map(compile)
     : validRulesOf(routesInput, issuersByName);
-  const defaultRoute = compile({ pattern: "*", access: "authenticated", unauthenticated: "auto" }, -1);
+  const defaultRoute = compile(
+    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
+    -1,
+  );
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
   problems.push(...routeConflicts(validRoutes, defaultRoute));
   // Names of entries that are broken otherwise still count: a route naming them is not the problem.
@@ -149,6 +152,13 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     revocation: {
       cacheSeconds: raw.REVOCATION_CACHE_SECONDS ?? DEFAULTS.revocationCacheSeconds,
       maxStaleSeconds: DEFAULTS.revocationMaxStaleSeconds,
+      fence: {
+        intervalMs: raw.REVOCATION_FENCE_INTERVAL_MS ?? DEFAULTS.revocationFenceIntervalMs,
+        timeoutMs: raw.REVOCATION_FENCE_TIMEOUT_MS ?? DEFAULTS.revocationFenceTimeoutMs,
+        maxPagesPerCheck: DEFAULTS.revocationFenceMaxPagesPerCheck,
+      },
+      fenceRequired: raw.REVOCATION_FENCE_REQUIRED ?? DEFAULTS.revocationFenceRequired,
+      ...(raw.REVOCATION_ADMIN_TOKEN === undefined ? {} : { adminSecretToken: raw.REVOCATION_ADMIN_TOKEN }),
     },
     login,
     session,
@@ -319,6 +329,7 @@ function compileRoute(
     issuers,
     acceptedIssuers: acceptedIssuersOf(issuers, issuersByName),
     requireScopes: rule.require_scopes ?? [],
+    requireDpop: rule.require_dpop ?? false,
     ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
     ...(rule.host === undefined ? {} : { hosts: hostsOf(rule.host) }),

@@ -92,6 +92,7 @@ const routeRuleFields = {
   ),
   ...stepUpFields,
   host: v.optional(hostSchema),
+  require_dpop: v.optional(v.boolean("must be true or false"), false),
   issuers: v.optional(
     v.pipe(
       v.array(nonEmptyString, "must be a list of issuer names"),

@@ -110,20 +110,13 @@ export const envSchema = v.looseObject({
       v.picklist(["strip", "set"], 'must be "strip" (the default) or "set"'),
     ),
   ),
-  HEALTH_TOKEN: v.optional(
-    v.pipe(
-      v.string("must be a string"),
-      // Sent as `Authorization: Bearer <token>`: the b64token grammar of RFC 6750 §2.1.
-      v.regex(
-        /^[A-Za-z0-9\-._~+/]+=*$/,
-        "must be letters, digits and - . _ ~ + / (then = only), as a bearer token is",
-      ),
-      v.minBytes(
-        DEFAULTS.healthTokenMinBytes,
-        `must be at least ${DEFAULTS.healthTokenMinBytes} bytes; use a random value, e.g. \`openssl rand -base64 32 | npx wrangler secret put HEALTH_TOKEN\``,
-      ),
-    ),
+  HEALTH_TOKEN: v.optional(bearerSecret("HEALTH_TOKEN", DEFAULTS.healthTokenMinBytes)),
+  REVOCATION_ADMIN_TOKEN: v.optional(
+    bearerSecret("REVOCATION_ADMIN_TOKEN", DEFAULTS.revocationAdminTokenMinBytes),
   ),
+  REVOCATION_FENCE_INTERVAL_MS: v.optional(wholeNumber(50, 10_000)),
+  REVOCATION_FENCE_TIMEOUT_MS: v.optional(wholeNumber(10, 5000)),
+  REVOCATION_FENCE_REQUIRED: v.optional(flag),
   SESSION_ABSOLUTE_TTL_SECONDS: v.optional(wholeNumber(300, 90 * 24 * 3600)),
   SESSION_IDLE_TTL_SECONDS: v.optional(wholeNumber(120, 90 * 24 * 3600)),
   SESSION_COOKIE_NAME: v.optional(
@@ -139,6 +132,21 @@ export const envSchema = v.looseObject({
 });
 
 export type RawEnv = v.InferOutput<typeof envSchema>;
+
+/** A secret sent as `Authorization: Bearer <token>`: the b64token grammar of RFC 6750 §2.1, long enough. */
+function bearerSecret(name: string, minBytes: number) {
+  return v.pipe(
+    v.string("must be a string"),
+    v.regex(
+      /^[A-Za-z0-9\-._~+/]+=*$/,
+      "must be letters, digits and - . _ ~ + / (then = only), as a bearer token is",
+    ),
+    v.minBytes(
+      minBytes,
+      `must be at least ${minBytes} bytes; use a random value, e.g. \`openssl rand -base64 32 | npx wrangler secret put ${name}\``,
+    ),
+  );
+}
 
 /** Vars read apart from `envSchema` (JSON text or TOML tables, validated on their own). */
 export const TABLE_VARS = [

@@ -3,6 +3,7 @@ export const SECRET_VARS = [
   "SESSION_SECRET",
   "OIDC_CLIENT_SECRET",
   "HEALTH_TOKEN",
+  "REVOCATION_ADMIN_TOKEN",
   "ASSERTION_SIGNING_KEY",
   // Often only a public key, but a private one may be given, and origins still trust it.
   "ASSERTION_SIGNING_KEY_PREVIOUS",

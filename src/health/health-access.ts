@@ -1,3 +1,4 @@
+import { sameSecret } from "../crypto/same-secret.ts";
 import { readBearer } from "../http/bearer.ts";
 
 /**
@@ -24,13 +25,4 @@ export async function healthAccessFor(
   if (secretToken !== undefined && (await sameSecret(credential.token, secretToken)))
     return { view: "detail" };
   return { view: "refused", status: 401, error: "invalid_token" };
-}
-
-/** Compares two secrets in constant time: digests of equal length, compared with timingSafeEqual. */
-async function sameSecret(presented: string, expected: string): Promise<boolean> {
-  const encoder = new TextEncoder();
-  const [a, b] = await Promise.all(
-    [presented, expected].map((text) => crypto.subtle.digest("SHA-256", encoder.encode(text))),
-  );
-  return crypto.subtle.timingSafeEqual(a as ArrayBuffer, b as ArrayBuffer);
 }

@@ -73,6 +73,22 @@ export async function buildHealthDocument(
               },
             }
           : {}),
+        ...(revocations.fence
+          ? {
+              fence: {
+                version: revocations.fence.version,
+                events: revocations.fence.events,
+                ...(revocations.fence.lastCheck
+                  ? {
+                      lastCheck: {
+                        outcome: revocations.fence.lastCheck.outcome,
+                        at: new Date(revocations.fence.lastCheck.atMs).toISOString(),
+                      },
+                    }
+                  : {}),
+              },
+            }
+          : {}),
       },
       kv,
     },

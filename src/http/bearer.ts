@@ -18,3 +18,20 @@ export function readBearer(headers: Headers): BearerCredential {
   const match = BEARER.exec(value);
   return match ? { kind: "bearer", token: match[1] as string } : { kind: "malformed" };
 }
+
+/** A token credential of either scheme: Bearer (RFC 6750) or DPoP (RFC 9449 §7.1). */
+export type TokenCredential = BearerCredential | { readonly kind: "dpop"; readonly token: string };
+
+// RFC 9449 §7.1: the DPoP scheme takes the token as token68, the same characters as RFC 6750's b64token.
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*)$/i;
+
+/**
+ * Reads `Authorization: DPoP <token>` by the grammar of RFC 9449 §7.1, else as `readBearer` does. A
+ * DPoP header that breaks the grammar (two tokens, a comma from a repeated header) is malformed.
+ */
+export function readTokenCredential(headers: Headers): TokenCredential {
+  const value = headers.get("authorization");
+  if (value === null || !/^dpop(\s|$)/i.test(value)) return readBearer(headers);
+  const match = DPOP.exec(value);
+  return match ? { kind: "dpop", token: match[1] as string } : { kind: "malformed" };
+}

@@ -1,4 +1,5 @@
 import { AUTH_PATHS } from "../config/defaults.ts";
+import { recordSessionEnd } from "../fence/record-session-end.ts";
 import { cookieScheme, expireCookie, parseCookies } from "../http/cookies.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import { recordDecision } from "../observe/decision-log.ts";
@@ -6,7 +7,7 @@ import { requestIdOf } from "../observe/request-id.ts";
 import { confirmSignOutPage } from "../pages/pages.ts";
 import type { Runtime } from "../platform.ts";
 import { redirect } from "../respond/failure-response.ts";
-import { recordSignedOut, storedTokenExpiry, tokenFingerprint } from "../revocation/signed-out-tokens.ts";
+import { storedTokenExpiry, tokenFingerprint } from "../revocation/signed-out-tokens.ts";
 import { readSessionCookie } from "../session/session-id.ts";
 import { sessionMadeOn } from "../session/session-record.ts";
 import { transactionCookieNames } from "./transaction.ts";
@@ -83,10 +84,10 @@ export async function logout(request: Request, rt: Runtime, state: IsolateState)
 }
 
 /**
- * The signed-out session's ID token stops opening pages as a bearer token: in this isolate at once
- * (its revocation view and verified-token cache), elsewhere once they list it from KV. Refused until
- * its `exp` plus the clock leeway the verifier grants. A failed KV write is logged; the user is
- * signed out regardless.
+ * The signed-out session's ID token stops opening pages, as a bearer token and as the session's own:
+ * in this isolate at once (its revocation view and verified-token cache), elsewhere within the
+ * revocation fence's interval (or once they list it from KV). Refused until its `exp` plus the clock
+ * leeway the verifier grants. A failed write is logged; the user is signed out regardless.
  */
 export async function refuseFromNowOn(idToken: string, rt: Runtime, state: IsolateState): Promise<void> {
   const { config } = state;
@@ -94,11 +95,10 @@ export async function refuseFromNowOn(idToken: string, rt: Runtime, state: Isola
   const expiresAt = storedTokenExpiry(idToken) ?? nowSeconds + config.maxTokenLifetimeSeconds;
   const untilSeconds = expiresAt + config.clockLeewaySeconds;
   if (untilSeconds <= nowSeconds) return;
-  const fingerprint = await tokenFingerprint(idToken);
-  state.revocations.noteSignedOut(fingerprint, untilSeconds, nowSeconds);
   state.verifiedTokens.forget(idToken);
-  const recorded = await recordSignedOut(rt, config.issuer, fingerprint, untilSeconds, config.kvTimeoutMs);
-  if (!recorded.ok) rt.log({ event: "signed_out_record_failed", problem: recorded.failure });
+  await recordSessionEnd(rt, state, {
+    tokens: [{ fingerprint: await tokenFingerprint(idToken), untilSeconds }],
+  });
 }
 
 /** Whether a state-changing request comes from this site's own pages. */

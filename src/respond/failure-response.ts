@@ -1,4 +1,5 @@
 import { DEFAULTS } from "../config/defaults.ts";
+import { type DpopChallenge, dpopChallengeHeader } from "../dpop/challenge.ts";
 import type { Failure, OwnFailure } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
@@ -35,6 +36,8 @@ export interface FailureContext {
   /** For a failed sign-in: where "try again" starts over, and what the provider said. */
   readonly retryUrl?: string;
   readonly providerError?: ProviderError;
+  /** Challenge with the DPoP scheme instead of Bearer (RFC 9449 §7.1; see src/dpop/challenge.ts). */
+  readonly dpop?: DpopChallenge;
 }
 
 const GROUPS_WITHHELD =
@@ -61,11 +64,11 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
       // Signing in again cannot help a revoked credential: the provider's SSO would only make a new
       // session that is revoked again, round and round. The page offers sign-in as a link, no more.
       if (failure.reason === "revoked")
-        return page ? accessRevokedPage(context.loginUrl) : challenge(401, "invalid_token", context);
+        return page ? accessRevokedPage(context.loginUrl) : challenge(401, "invalid_token", context, failure);
       if (page && context.loginUrl !== undefined) return loginRedirect(context.loginUrl);
-      return challenge(401, context.credentialSent ? "invalid_token" : undefined, context);
+      return challenge(401, context.credentialSent ? "invalid_token" : undefined, context, failure);
     case "bad_request":
-      return challenge(400, "invalid_request", context);
+      return challenge(400, "invalid_request", context, failure);
     case "forbidden":
       if (page && context.identity)
         return failure.reason === "groups_overage"
@@ -139,7 +142,18 @@ export function redirect(status: 302 | 303 | 308, location: string): Response {
   return new Response(null, { status, headers });
 }
 
-function challenge(status: 400 | 401, error: string | undefined, context: FailureContext): Response {
+function challenge(
+  status: 400 | 401,
+  error: string | undefined,
+  context: FailureContext,
+  failure: Failure,
+): Response {
+  if (context.dpop) {
+    const dpop = dpopChallengeHeader(context.realm, context.dpop, failure.reason, error);
+    const response = json(status, { error: dpop.error ?? "unauthenticated" });
+    response.headers.set("www-authenticate", dpop.header);
+    return response;
+  }
   const realm = `Bearer realm="${context.realm}"`;
   const response = json(status, { error: error ?? "unauthenticated" });
   response.headers.set("www-authenticate", error === undefined ? realm : `${realm}, error="${error}"`);

@@ -14,6 +14,8 @@ export interface RevocationList {
   readonly signedOut: ReadonlyMap<string, number>;
   /** Sessions the provider ended, by `sid` or `sub` (ended-sessions.ts), kept apart from `entries`. */
   readonly endedSessions: ReadonlyMap<string, RevocationEntry>;
+  /** The revocation fence could not be consulted at the last check (REVOCATION_FENCE_REQUIRED refuses then). */
+  readonly fenceUnavailable?: boolean;
 }
 
 export const NO_REVOCATIONS: RevocationList = {
@@ -143,6 +145,7 @@ export function withoutRevokedKeys(keys: KeyLookup, list: RevocationList, nowSec
   };
 }
 
-function entryKey(type: RevocationType, value: string): string {
+/** The key of an entry in a `RevocationList`: its type and value. */
+export function entryKey(type: RevocationType, value: string): string {
   return `${type}\u0000${value}`;
 }

@@ -1,5 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
+import { type FenceHealth, FenceView } from "../fence/fence-view.ts";
 import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import {
@@ -23,6 +24,8 @@ export interface RevocationHealth {
   readonly entries: number;
   readonly ageSeconds?: number;
   readonly lastLoad?: { readonly outcome: RevocationLoadOutcome; readonly atMs: number };
+  /** The revocation fence as this isolate last saw it; absent when REVOCATION_FENCE is not bound. */
+  readonly fence?: FenceHealth;
 }
 
 /**
@@ -36,6 +39,12 @@ export interface RevocationHealth {
  * The same refresh lists the issuer's signed-out ID tokens in KV (signed-out-tokens.ts); a sign-out
  * in this isolate is added at once (`noteSignedOut`), so no request ever reads KV for them. The same
  * holds for sessions the provider ended by `sid` or `sub` (ended-sessions.ts, `noteSessionsEnded`).
+ *
+ * With the revocation fence bound (src/fence/), the view also holds the fence's events: the first
+ * request after each `REVOCATION_FENCE_INTERVAL_MS` asks the fence what changed (waiting at most
+ * `REVOCATION_FENCE_TIMEOUT_MS`), every other request uses the copy. KV's view stays underneath: a
+ * fence that cannot be reached leaves the last copy plus KV (fail open to KV, logged
+ * `fence_unavailable`), and the list says so for REVOCATION_FENCE_REQUIRED.
  */
 export class RevocationCache {
   /** The document as last read from KV. */
@@ -51,10 +60,22 @@ export class RevocationCache {
   #backgroundStartedAtMs = Number.NEGATIVE_INFINITY;
   #lastFailureAtMs = Number.NEGATIVE_INFINITY;
   #lastLoad: RevocationHealth["lastLoad"];
+  readonly #fence: FenceView;
 
-  constructor(private readonly config: GateConfig) {}
+  constructor(private readonly config: GateConfig) {
+    this.#fence = new FenceView(config.revocation.fence);
+  }
 
   async current(rt: Runtime): Promise<RevocationList> {
+    const view = await this.#currentFromKv(rt);
+    if (!rt.fence || !this.#fence.isDue(rt.now())) return view;
+    const checked = await this.#fence.check(rt, this.config.issuer);
+    const availabilityFlipped = (this.#view.fenceUnavailable ?? false) === this.#fence.available;
+    if (checked === "changed" || availabilityFlipped) this.#compose();
+    return this.#view;
+  }
+
+  async #currentFromKv(rt: Runtime): Promise<RevocationList> {
     const now = rt.now();
     const freshMs = this.config.revocation.cacheSeconds * 1000;
     const list = this.#list;
@@ -101,6 +122,7 @@ export class RevocationCache {
       entries: list?.size ?? 0,
       ...(list ? { ageSeconds: Math.max(0, Math.floor((nowMs - list.loadedAtMs) / 1000)) } : {}),
       ...(this.#lastLoad ? { lastLoad: this.#lastLoad } : {}),
+      ...(this.#fence.health().lastCheck ? { fence: this.#fence.health() } : {}),
     };
   }
 
@@ -145,12 +167,28 @@ export class RevocationCache {
     this.#compose();
   }
 
+  /** The view requests see: KV's document and sign-outs, this isolate's sign-outs, the fence's events. */
   #compose(): void {
     const signedOut = new Map(this.#listedSignedOut);
-    for (const [fingerprint, until] of this.#localSignedOut)
+    const add = (fingerprint: string, until: number) =>
       signedOut.set(fingerprint, Math.max(until, signedOut.get(fingerprint) ?? 0));
-    const endedSessions = compileEndedSessions([...this.#listedEnded, ...this.#localEnded]);
-    this.#view = { ...(this.#list ?? NO_REVOCATIONS), signedOut, endedSessions };
+    for (const [fingerprint, until] of this.#localSignedOut) add(fingerprint, until);
+    for (const [fingerprint, until] of this.#fence.tokens) add(fingerprint, until);
+    const fromKv = this.#list ?? NO_REVOCATIONS;
+    const fenceUnavailable = !this.#fence.available;
+    const endedSessions = compileEndedSessions([
+      ...this.#listedEnded,
+      ...this.#localEnded,
+      ...this.#fence.ended,
+    ]);
+    if (this.#fence.entries.size === 0) {
+      this.#view = { ...fromKv, signedOut, endedSessions, fenceUnavailable };
+      return;
+    }
+    // The fence's entry for a name is the operator's latest word on it (a lifted revocation included).
+    const entries = new Map(fromKv.entries);
+    for (const [key, entry] of this.#fence.entries) entries.set(key, entry);
+    this.#view = { ...fromKv, size: entries.size, entries, signedOut, endedSessions, fenceUnavailable };
   }
 
   #failed(rt: Runtime, atMs: number, outcome: RevocationLoadOutcome, problem: string): void {

@@ -1,3 +1,5 @@
+import { endedSessionEvent } from "../fence/fence-events.ts";
+import { recordInFence } from "../fence/record-session-end.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import { withKvDeadline } from "../kv.ts";
 import { refuseFromNowOn } from "../oidc/logout.ts";
@@ -25,7 +27,8 @@ export interface SessionEnd {
 /**
  * Ends every session of a `sid`, or of a `sub` when no `sid` is named (Back-Channel Logout 1.0 §2.7):
  *  - an entry that refuses tokens and sessions of that sid/sub issued before `issuedBefore`, in this
- *    isolate at once and in KV for the others (it also covers sessions the index misses);
+ *    isolate at once, in the revocation fence for every other within its interval, and in KV as the
+ *    fallback (it also covers sessions the index misses);
  *  - each indexed session's KV record deleted (this isolate refuses its cookie at once) and its ID
  *    token refused as a bearer token, as at sign-out.
  * Every step is tried; the result is a failure when one of them could not be done (the caller answers
@@ -50,9 +53,12 @@ export async function endSessions(
   );
   state.revocations.noteSessionsEnded(entry, nowSeconds);
 
+  // The revocation fence carries it to every isolate within its interval (a failure is logged; KV's
+  // entry is the fallback, so only KV's failure makes the logout fail).
   const [recorded, indexed] = await Promise.all([
     recordEndedSessions(rt, config.issuer, entry, config.kvTimeoutMs),
     findIndexedSessions(rt, config.issuer, kind, value, config.kvTimeoutMs, MAX_INDEX_PAGES),
+    recordInFence(rt, state, [endedSessionEvent(entry)]),
   ]);
   const problems: string[] = [];
   if (!recorded.ok) problems.push(`entry not written: ${recorded.failure}`);

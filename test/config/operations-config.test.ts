@@ -11,14 +11,19 @@ const good = {
 const problems = configProblemsOver(good);
 
 describe("the operations settings", () => {
-  it("default to logging every decision, masking emails, no Server-Timing and a 10 s revocation cache", () => {
+  it("default to logging every decision, masking emails, no Server-Timing, a 10 s revocation cache and a 500 ms fence interval", () => {
     const result = loadConfig(good);
     expect(result.ok && result.value.observe).toEqual({
       logSampleRate: 1,
       logEmails: false,
       serverTiming: false,
     });
-    expect(result.ok && result.value.revocation).toEqual({ cacheSeconds: 10, maxStaleSeconds: 60 });
+    expect(result.ok && result.value.revocation).toEqual({
+      cacheSeconds: 10,
+      maxStaleSeconds: 60,
+      fence: { intervalMs: 500, timeoutMs: 150, maxPagesPerCheck: 10 },
+      fenceRequired: false,
+    });
   });
 
   it("read TOML values and the strings that --var and .dev.vars give", () => {

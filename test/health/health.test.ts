@@ -42,7 +42,13 @@ describe("GET /auth/health in detail (HEALTH_TOKEN as a bearer token)", () => {
           lastFetch: { document: "jwks", outcome: "ok", status: 200, at: HEALTH_NOW },
         },
       ],
-      revocations: { loaded: true, entries: 0, ageSeconds: 0, lastLoad: { outcome: "ok", at: HEALTH_NOW } },
+      revocations: {
+        loaded: true,
+        entries: 0,
+        ageSeconds: 0,
+        lastLoad: { outcome: "ok", at: HEALTH_NOW },
+        fence: { version: 0, events: 0, lastCheck: { outcome: "ok", at: HEALTH_NOW } },
+      },
       kv: { usable: true },
     });
     expect(h.originCalls).toHaveLength(0);

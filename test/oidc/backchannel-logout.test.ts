@@ -139,6 +139,26 @@ describe("POST /auth/backchannel-logout with a valid logout token", () => {
     expect(await statusOf(await warm("/private", h.bearer(idToken)))).toBe(401);
   });
 
+  it("is seen by a warm isolate within REVOCATION_FENCE_INTERVAL_MS through the revocation fence", async () => {
+    const h = await createHarness();
+    const { idToken } = await signedIn(h, { sid: "sid-2" });
+    const warm = h.otherIsolate();
+    expect(await statusOf(await warm("/private", h.bearer(idToken)))).toBe(200);
+
+    expect(
+      await statusOf(
+        await sendToken(
+          h,
+          await logoutToken(h.issuer.keys[0]!, logoutClaims(h.nowSeconds(), { sid: "sid-2" })),
+        ),
+      ),
+    ).toBe(200);
+
+    expect(await statusOf(await warm("/private", h.bearer(idToken)))).toBe(200);
+    h.clock.nowMs += 500;
+    expect(await statusOf(await warm("/private", h.bearer(idToken)))).toBe(401);
+  });
+
   it("refuses a bearer ID token of that sid issued before the logout even when no session held it", async () => {
     const h = await createHarness();
     const key = h.issuer.keys[0]!;

@@ -122,7 +122,8 @@ describe("emergency revocation", () => {
   });
 
   it("after REVOCATION_CACHE_SECONDS serves the cached document and refreshes it once in the background", async () => {
-    const h = await createHarness({ vars: { REVOCATION_CACHE_SECONDS: 5 } });
+    // KV's document alone (test/fence covers the fence, which a request may wait for meanwhile).
+    const h = await createHarness({ vars: { REVOCATION_CACHE_SECONDS: 5 }, fence: false });
     const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
     expect((await h.fetch("/private", h.bearer(token))).status).toBe(200);
     await revoke(h, { type: "sub", value: "user-123" });
@@ -186,7 +187,7 @@ describe("emergency revocation", () => {
   });
 
   it("shows the revocation document's state in the health document", async () => {
-    const h = await createHarness();
+    const h = await createHarness({ fence: false });
     await revoke(h, { type: "sub", value: "user-123" }, { type: "kid", value: "old" });
     const body = (await (await h.fetch("/auth/health", HEALTH_DETAIL)).json()) as { revocations: unknown };
     expect(body.revocations).toEqual({

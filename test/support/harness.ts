@@ -5,6 +5,8 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env as workerEnv } from "cloudflare:workers";
+import type { DpopReplayStore } from "../../src/dpop/replay-store.ts";
+import { fenceClientFor, type RevocationFenceClient } from "../../src/fence/fence-client.ts";
 import { revocationKey } from "../../src/revocation/revocation-document.ts";
 import { createWorker } from "../../src/worker.ts";
 import { FakeDataset } from "./fake-dataset.ts";
@@ -50,6 +52,10 @@ export interface HarnessOptions {
    * a file); keep it to add a second isolate next to a first one.
    */
   readonly keepKv?: boolean;
+  /** The revocation fence (the REVOCATION_FENCE Durable Object): on by default, `false` for none (unbound). */
+  readonly fence?: boolean;
+  /** A DPoP replay store to use instead of the DPOP_REPLAY Durable Object (e.g. one that is down). */
+  readonly dpopReplay?: DpopReplayStore;
 }
 
 export const START_MS = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -74,8 +80,13 @@ export async function createHarness(options: HarnessOptions = {}) {
   };
   const provider = new FakeLoginProvider(issuer, () => Math.floor(clock.nowMs / 1000));
   const kv = countingKv(workerEnv.AUTH_KV);
+  const issuerUrl = String(options.vars?.OIDC_ISSUER ?? ISSUER);
+  const fence =
+    options.fence === false ? undefined : faultyFence(fenceClientFor(workerEnv.REVOCATION_FENCE, issuerUrl)!);
   const platform: Parameters<typeof createWorker>[0] = {
     kv: options.kv ?? kv.namespace,
+    ...(fence ? { fence: fence.client } : {}),
+    ...(options.dpopReplay ? { dpopReplay: options.dpopReplay } : {}),
     now: () => clock.nowMs,
     log: (line) => logs.push({ ...line }),
     fetch: async (request) => {
@@ -104,6 +115,7 @@ export async function createHarness(options: HarnessOptions = {}) {
   const metrics = options.metrics === undefined ? new FakeDataset() : options.metrics;
   const env = {
     AUTH_KV: kv.namespace,
+    DPOP_REPLAY: workerEnv.DPOP_REPLAY,
     ...(metrics ? { AUTH_METRICS: metrics } : {}),
     OIDC_ISSUER: ISSUER,
     OIDC_CLIENT_ID: CLIENT_ID,
@@ -111,6 +123,8 @@ export async function createHarness(options: HarnessOptions = {}) {
     AUTH_ROUTES: [{ pattern: "/public/*", access: "public" }, { pattern: "*" }],
     SESSION_SECRET: TEST_SESSION_SECRET,
     HEALTH_TOKEN: TEST_HEALTH_TOKEN,
+    // The fence runs in this workerd on a busy machine: its real-time deadline is not what tests measure.
+    REVOCATION_FENCE_TIMEOUT_MS: 5000,
     ...options.vars,
   };
   // KV outlives a test within a file: start every harness without revocations.
@@ -157,6 +171,8 @@ export async function createHarness(options: HarnessOptions = {}) {
     /** Keys of every KV read the worker made. */
     kvReads: kv.reads,
     kvFaults: kv.faults,
+    /** The revocation fence as the worker sees it: calls counted, faults a test can switch on. */
+    fence,
     metrics: metrics || undefined,
     fetch,
     otherIsolate,
@@ -213,6 +229,35 @@ function countingKv(real: KVNamespace) {
     list: real.list.bind(real),
   } as unknown as KVNamespace;
   return { namespace, reads, faults, counts, inner: real };
+}
+
+/** Faults a test can inject into the revocation fence: down (every call throws) or hanging (never answers). */
+export interface FenceFaults {
+  down: boolean;
+  hang: boolean;
+}
+
+/** The real fence (a Durable Object in this workerd), with its calls counted and faults to switch on. */
+function faultyFence(real: RevocationFenceClient) {
+  const faults: FenceFaults = { down: false, hang: false };
+  const calls = { record: 0, changesSince: 0 };
+  const gate = async () => {
+    if (faults.down) throw new Error("Durable Object is overloaded");
+    if (faults.hang) await new Promise(() => {});
+  };
+  const client: RevocationFenceClient = {
+    record: async (events, nowSeconds) => {
+      calls.record++;
+      await gate();
+      return real.record(events, nowSeconds);
+    },
+    changesSince: async (cursor, nowSeconds) => {
+      calls.changesSince++;
+      await gate();
+      return real.changesSince(cursor, nowSeconds);
+    },
+  };
+  return { client, faults, calls, real };
 }
 
 /** Faults a test can inject into the worker's KV (reads only: writes go to the real namespace). */

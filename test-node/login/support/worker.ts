@@ -20,6 +20,8 @@ export async function bundleWorker(): Promise<{ scriptPath: string; cleanup(): P
     platform: "neutral",
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["module", "main"],
+    // Modules workerd provides itself (the revocation fence's Durable Object base class).
+    external: ["cloudflare:*"],
     logLevel: "warning",
   });
   return { scriptPath, cleanup: () => rm(dir, { recursive: true, force: true }) };

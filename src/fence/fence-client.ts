@@ -1,0 +1,52 @@
+import type { FenceChanges, FenceCursor, FenceEvent } from "./fence-events.ts";
+import type { FenceRecorded, RevocationFence } from "./revocation-fence.ts";
+
+/** The issuer's revocation fence as the worker calls it (through the platform seam, so tests can fail it). */
+export interface RevocationFenceClient {
+  record(events: readonly FenceEvent[], nowSeconds: number): Promise<FenceRecorded>;
+  changesSince(cursor: FenceCursor | null, nowSeconds: number): Promise<FenceChanges>;
+}
+
+/** What a fence call came to within its deadline: its value, or why there is none. */
+export type FenceOutcome<T> = { readonly value: T } | { readonly problem: string };
+
+/**
+ * The fence of one issuer in the `REVOCATION_FENCE` namespace (one Durable Object per issuer, by
+ * name), or undefined when the binding is absent. The stub is made per call: a call is rare (once per
+ * fence interval per isolate) and a stub belongs to the request that made it.
+ */
+export function fenceClientFor(binding: unknown, issuer: string): RevocationFenceClient | undefined {
+  if (!isNamespace(binding)) return undefined;
+  const stub = () => binding.get(binding.idFromName(issuer));
+  return {
+    record: async (events, nowSeconds) => (await stub().record(events, nowSeconds)) as FenceRecorded,
+    changesSince: async (cursor, nowSeconds) =>
+      (await stub().changesSince(cursor, nowSeconds)) as FenceChanges,
+  };
+}
+
+/** Runs one fence call within a deadline: a fence that throws or does not answer in time is a problem. */
+export async function withFenceDeadline<T>(
+  call: () => Promise<T>,
+  timeoutMs: number,
+): Promise<FenceOutcome<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<{ readonly problem: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ problem: `timed out after ${timeoutMs} ms` }), timeoutMs);
+  });
+  try {
+    return await Promise.race([call().then((value) => ({ value })), timeout]);
+  } catch (error) {
+    return {
+      problem: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error",
+    };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+function isNamespace(value: unknown): value is DurableObjectNamespace<RevocationFence> {
+  if (typeof value !== "object" || value === null) return false;
+  const namespace = value as Record<string, unknown>;
+  return typeof namespace.idFromName === "function" && typeof namespace.get === "function";
+}
