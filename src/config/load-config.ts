@@ -53,7 +53,13 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     : validRulesOf(routesInput);
   const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
   const defaultRoute = compileRoute(
-    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
+    {
+      pattern: "*",
+      access: "authenticated",
+      unauthenticated: "auto",
+      require_dpop: false,
+      refuse_replayed: false,
+    },
     -1,
   );
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
@@ -89,6 +95,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     trustedAudiences: raw.OIDC_TRUSTED_AUDIENCES ?? [],
     clockLeewaySeconds: raw.CLOCK_LEEWAY_SECONDS ?? DEFAULTS.clockLeewaySeconds,
     maxTokenLifetimeSeconds: raw.MAX_TOKEN_LIFETIME_SECONDS ?? DEFAULTS.maxTokenLifetimeSeconds,
+    replayNetworkThreshold: raw.REPLAY_NETWORK_THRESHOLD ?? DEFAULTS.replayNetworkThreshold,
     maxTokenBytes: DEFAULTS.maxTokenBytes,
     identityHeaderPrefix: raw.IDENTITY_HEADER_PREFIX ?? DEFAULTS.identityHeaderPrefix,
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
@@ -248,6 +255,7 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
       anyOf: Array.isArray(value) ? value : [value],
     })),
     requireDpop: rule.require_dpop ?? false,
+    refuseReplayed: rule.refuse_replayed ?? false,
     ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
     ...(rule.host === undefined ? {} : { hosts: hostsOf(rule.host) }),

@@ -93,6 +93,7 @@ const routeRuleFields = {
   ...stepUpFields,
   host: v.optional(hostSchema),
   require_dpop: v.optional(v.boolean("must be true or false"), false),
+  refuse_replayed: v.optional(v.boolean("must be true or false"), false),
 };
 
 /** Every field a route rule may have; an unknown one is named with the list (derived, so it stays complete). */
