@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addressPrefix, ReplaySuspicion } from "../../src/observe/replay-suspicion.ts";
+import { Browser, NAVIGATION } from "../support/browser.ts";
 import { signToken, validClaims } from "../support/fake-issuer.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
 
@@ -81,6 +82,22 @@ describe("replay suspicion for bearer tokens and sessions", () => {
       reason: "token_replay_suspected",
     });
     expect(h.events("token_replay_suspected")).toEqual([expect.objectContaining({ action: "refused" })]);
+  });
+
+  it("records a session cookie used from more networks than the threshold, naming it by hash only", async () => {
+    const h = await createHarness({ vars: { REPLAY_NETWORK_THRESHOLD: 1 } });
+    const browser = new Browser(h);
+    await browser.signIn("/private");
+    const cookie = browser.cookieHeader();
+    const visit = (address: string) =>
+      h.fetch("/private", { headers: { ...NAVIGATION, cookie, "cf-connecting-ip": address } });
+    expect((await visit(NETWORKS[0]!)).status).toBe(200);
+    expect(h.events("token_replay_suspected")).toHaveLength(0);
+    expect((await visit("2001:db8:1234::1")).status).toBe(200);
+    const events = h.events("token_replay_suspected");
+    expect(events).toEqual([expect.objectContaining({ credential: "session", networks: 2 })]);
+    const sessionValue = [...browser.cookies.values()].map(({ value }) => value);
+    for (const value of sessionValue) expect(JSON.stringify(h.logs)).not.toContain(value);
   });
 
   it("starts counting afresh once the credential's lifetime has ended", () => {
