@@ -44,7 +44,7 @@ export class ReplaySuspicion {
     }
     entry ??= { networks: [], expiresAtSeconds, reported: false };
     this.#seen.set(credentialKey, entry);
-    if (this.#seen.size > this.#maxCredentials) this.#evictOldest(nowSeconds);
+    if (this.#seen.size > this.#maxCredentials) this.#evictOldest();
 
     if (!entry.networks.includes(network) && entry.networks.length <= this.#threshold)
       entry.networks.push(network);
@@ -59,17 +59,17 @@ export class ReplaySuspicion {
     };
   }
 
-  #evictOldest(nowSeconds: number): void {
-    // Expired entries go first; otherwise the least recently used one.
-    for (const [key, use] of this.#seen) {
-      if (this.#seen.size <= this.#maxCredentials) return;
-      if (use.expiresAtSeconds <= nowSeconds) this.#seen.delete(key);
-      else break;
-    }
-    while (this.#seen.size > this.#maxCredentials) {
-      const oldest = this.#seen.keys().next().value;
-      if (oldest === undefined) return;
-      this.#seen.delete(oldest);
+  /**
+   * Drops the least recently used entries (expired ones are dropped when next seen), down to a little below the bound:
+   * a Map walks over the holes its deletions leave at the front, so one eviction per insert would
+   * cost a walk per request once the map is full; a batch pays it once per 1/64 of the entries.
+   */
+  #evictOldest(): void {
+    const target =
+      this.#maxCredentials - Math.max(1, Math.floor(this.#maxCredentials / EVICTION_BATCH_DIVISOR));
+    for (const key of this.#seen.keys()) {
+      if (this.#seen.size <= target) return;
+      this.#seen.delete(key);
     }
   }
 
@@ -118,6 +118,9 @@ export type Observation =
     };
 
 const NOT_SUSPECTED: Observation = { suspected: false };
+
+/** Evict 1/64 of the entries at a time when the bound is reached (see #evictOldest). */
+const EVICTION_BATCH_DIVISOR = 64;
 
 /**
  * The client network of a request: the ASN from `request.cf.asn` when Cloudflare gives one (coarse,
