@@ -109,6 +109,8 @@ export type FailureReason =
   | "dpop_downgrade"
   /** A route with `require_dpop` and a credential that is not a DPoP-bound token. */
   | "dpop_required"
+  /** A route with `refuse_replayed` and a credential seen from too many client networks. */
+  | "token_replay_suspected"
   /** The DPoP replay store (Durable Object) did not answer: 503, the proof cannot be judged fresh. */
   | "replay_store_unavailable"
   | "discovery_unavailable"

@@ -17,6 +17,7 @@ import { stripRoutingHeaders } from "./forward/routing-headers.ts";
 import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
 import type { IsolateState } from "./isolate-state.ts";
+import { checkReplay } from "./observe/check-replay.ts";
 import type { CredentialKind } from "./observe/decision.ts";
 import { beginDecision, type DecisionRecorder } from "./observe/decision-recorder.ts";
 import { loginUrlFor } from "./oidc/login-url.ts";
@@ -170,6 +171,21 @@ export async function gateRequest(
     return refuse(
       { failure: { ...failure, ...kidAndTier }, credentialSent: true, forgetSessionCookie: false, who: auth },
       response,
+    );
+  }
+
+  // One credential from too many client networks: recorded once; refused on `refuse_replayed` routes.
+  const replayed = checkReplay(request, auth, route, routeName(route), rt, state);
+  if (replayed) {
+    const refusal = {
+      failure: { ...replayed, ...kidAndTier },
+      credentialSent: true,
+      forgetSessionCookie: false,
+      who: auth,
+    };
+    return refuse(
+      refusal,
+      respondToFailure(replayed, { realm: config.realm, credentialSent: true, presentation: "api" }),
     );
   }
 

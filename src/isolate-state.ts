@@ -4,6 +4,7 @@ import { DEFAULTS } from "./config/defaults.ts";
 import { SecretKeys } from "./crypto/secret-keys.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
 import { VerifiedTokenCache } from "./jwt/verified-token-cache.ts";
+import { ReplaySuspicion } from "./observe/replay-suspicion.ts";
 import { UsedLogoutTokens } from "./oidc/used-logout-tokens.ts";
 import { UsedStates } from "./oidc/used-states.ts";
 import { RevocationCache } from "./revocation/revocation-cache.ts";
@@ -29,6 +30,8 @@ export interface IsolateState {
   readonly secrets: SecretKeys | undefined;
   /** Signs `X-Auth-Assertion`; absent when ASSERTION_SIGNING_KEY is not set. */
   readonly assertions: AssertionSigner | undefined;
+  /** Client networks per credential, for `token_replay_suspected` (this isolate's view only). */
+  readonly replaySuspicion: ReplaySuspicion;
 }
 
 export function createIsolateState(config: GateConfig): IsolateState {
@@ -59,5 +62,9 @@ export function createIsolateState(config: GateConfig): IsolateState {
             maxEntries: DEFAULTS.assertionReuseMaxEntries,
             maxBytes: DEFAULTS.assertionReuseMaxBytes,
           }),
+    replaySuspicion: new ReplaySuspicion({
+      threshold: config.replayNetworkThreshold,
+      maxCredentials: DEFAULTS.replaySuspicionMaxCredentials,
+    }),
   };
 }

@@ -64,6 +64,8 @@ export interface RoutePolicy {
   readonly requireScopes: readonly string[];
   /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
   readonly requireDpop: boolean;
+  /** A credential suspected of replay (src/observe/replay-suspicion.ts) is refused here, not only recorded. */
+  readonly refuseReplayed: boolean;
   /** `require_acr`, `require_amr`, `max_age`: absent when the route has none (src/policy/step-up.ts). */
   readonly stepUp?: StepUpRequirement;
   /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
@@ -193,6 +195,8 @@ export interface GateConfig {
   readonly trustedAudiences: readonly string[];
   readonly clockLeewaySeconds: number;
   readonly maxTokenLifetimeSeconds: number;
+  /** More distinct client networks than this for one credential: `token_replay_suspected`. */
+  readonly replayNetworkThreshold: number;
   readonly maxTokenBytes: number;
   readonly identityHeaderPrefix: string;
   readonly identityHeaders: IdentityHeaderNames;

@@ -91,7 +91,13 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     ? parsedRoutes.output.map(compile)
     : validRulesOf(routesInput, issuersByName);
   const defaultRoute = compile(
-    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
+    {
+      pattern: "*",
+      access: "authenticated",
+      unauthenticated: "auto",
+      require_dpop: false,
+      refuse_replayed: false,
+    },
     -1,
   );
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
@@ -132,6 +138,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     trustedAudiences: raw.OIDC_TRUSTED_AUDIENCES ?? [],
     clockLeewaySeconds: raw.CLOCK_LEEWAY_SECONDS ?? DEFAULTS.clockLeewaySeconds,
     maxTokenLifetimeSeconds: raw.MAX_TOKEN_LIFETIME_SECONDS ?? DEFAULTS.maxTokenLifetimeSeconds,
+    replayNetworkThreshold: raw.REPLAY_NETWORK_THRESHOLD ?? DEFAULTS.replayNetworkThreshold,
     maxTokenBytes: DEFAULTS.maxTokenBytes,
     identityHeaderPrefix: raw.IDENTITY_HEADER_PREFIX ?? DEFAULTS.identityHeaderPrefix,
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
@@ -330,6 +337,7 @@ function compileRoute(
     acceptedIssuers: acceptedIssuersOf(issuers, issuersByName),
     requireScopes: rule.require_scopes ?? [],
     requireDpop: rule.require_dpop ?? false,
+    refuseReplayed: rule.refuse_replayed ?? false,
     ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
     ...(rule.host === undefined ? {} : { hosts: hostsOf(rule.host) }),

@@ -115,6 +115,7 @@ const routeRuleFields = {
       v.minLength(1, "must list at least one scope"),
     ),
   ),
+  refuse_replayed: v.optional(v.boolean("must be true or false"), false),
 };
 
 /** Every field a route rule may have; an unknown one is named with the list (derived, so it stays complete). */

@@ -67,6 +67,7 @@ export const envSchema = v.looseObject({
   OIDC_TRUSTED_AUDIENCES: v.optional(stringList),
   CLOCK_LEEWAY_SECONDS: v.optional(wholeNumber(0, 300)),
   MAX_TOKEN_LIFETIME_SECONDS: v.optional(wholeNumber(60, 30 * 24 * 3600)),
+  REPLAY_NETWORK_THRESHOLD: v.optional(wholeNumber(1, 100)),
   IDENTITY_HEADER_PREFIX: v.optional(identityHeaderPrefix),
   IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
   FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),

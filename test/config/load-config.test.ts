@@ -47,7 +47,7 @@ describe("loading the configuration", () => {
       'AUTH_ROUTES[1].pattern: "*" is only allowed as a final "/*" (got "/a/*/b")',
       'AUTH_ROUTES[2].pattern: must start with "/" or be "*" (got "admin/*")',
       'AUTH_ROUTES[2].access: must be "public" or "authenticated"',
-      'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age, host, require_dpop, issuers, require_scopes',
+      'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age, host, require_dpop, issuers, require_scopes, refuse_replayed',
       'AUTH_ROUTES[4].allow.group: unknown key "group"; known: groups, emails, email_domains',
     ]);
   });
