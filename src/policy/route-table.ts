@@ -101,6 +101,15 @@ export class RouteTable {
 /** What decides admission; the unauthenticated answer (login or 401) does not. */
 function policyKey(route: RoutePolicy): string {
   if (route.access === "public") return "public";
-  // The issuers and scopes a route accepts decide admission as much as its claim rules do.
-  return JSON.stringify([route.allow ?? null, route.requireClaims, route.issuers, route.requireScopes]);
+  // Everything that decides admission counts: claim rules, issuers and scopes, step-up, DPoP and the
+  // replay refusal. Two readings under rules that differ in any of them would let one bypass the other.
+  return JSON.stringify([
+    route.allow ?? null,
+    route.requireClaims,
+    route.issuers,
+    route.requireScopes,
+    route.stepUp ?? null,
+    route.requireDpop,
+    route.refuseReplayed,
+  ]);
 }

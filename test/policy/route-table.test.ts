@@ -101,4 +101,27 @@ describe("the rule index", () => {
     expect(table.samePolicy(c!, d!)).toBe(false);
     expect(table.samePolicy(c!, e!)).toBe(false);
   });
+
+  it("tells apart rules that differ only in step-up, DPoP or the replay refusal, so no reading bypasses them", () => {
+    const loaded = loadConfig({
+      OIDC_ISSUER: "https://issuer.test",
+      OIDC_CLIENT_ID: "client-1",
+      DPOP_REPLAY: {},
+      AUTH_ROUTES: [
+        { pattern: "/mfa/*", require_amr: ["mfa"] },
+        { pattern: "/fresh/*", max_age: 300 },
+        { pattern: "/bound/*", require_dpop: true },
+        { pattern: "/watched/*", refuse_replayed: true },
+        { pattern: "/mfa-too/*", require_amr: ["mfa"] },
+      ],
+    });
+    if (!loaded.ok) throw new Error(loaded.failure.map((p) => p.message).join("; "));
+    const { routes, defaultRoute } = loaded.value;
+    const table = new RouteTable(routes, defaultRoute);
+    const [mfa, fresh, bound, watched, mfaToo] = routes;
+    for (const route of [mfa, fresh, bound, watched])
+      expect(table.samePolicy(route!, defaultRoute), route!.pattern).toBe(false);
+    expect(table.samePolicy(mfa!, fresh!)).toBe(false);
+    expect(table.samePolicy(mfa!, mfaToo!)).toBe(true);
+  });
 });
