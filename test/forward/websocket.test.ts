@@ -143,6 +143,65 @@ describe("a WebSocket through the gate (RFC 6455)", () => {
   });
 });
 
+const ADMIN_TOKEN = "test-only-revocation-admin-token-5b8e2f7c";
+const FENCE_INTERVAL_MS = 500;
+const STEP_MS = 10;
+
+/**
+ * Frozen-clock milliseconds until the socket closes: a message every 10 ms of the platform's clock,
+ * each awaited until the origin's echo or the close.
+ */
+async function msUntilClosed(h: Harness, client: ReturnType<typeof clientOf>): Promise<number> {
+  const startMs = h.clock.nowMs;
+  for (;;) {
+    client.socket.send("ping");
+    const answer = await Promise.race([client.nextMessage(), client.closed.then(() => "closed")]);
+    if (answer === "closed") return h.clock.nowMs - startMs;
+    expect(h.clock.nowMs - startMs).toBeLessThanOrEqual(10 * FENCE_INTERVAL_MS);
+    h.clock.nowMs += STEP_MS;
+  }
+}
+
+describe("a WebSocket held by another isolate than the one that ends its credential", () => {
+  it("is closed with 1008 'signed out' within REVOCATION_FENCE_INTERVAL_MS of a sign-out elsewhere", async () => {
+    const h = await createHarness({ vars: { REVOCATION_FENCE_INTERVAL_MS: FENCE_INTERVAL_MS } });
+    const origin = websocketOrigin(h);
+    const browser = await signedIn(h);
+    const elsewhere = h.otherIsolate();
+    const opened = await elsewhere("/live", { headers: { ...UPGRADE, cookie: browser.cookieHeader() } });
+    expect(opened.status).toBe(101);
+    const client = clientOf(opened);
+
+    expect((await browser.post("/auth/logout")).status).toBe(303);
+    const closeMs = await msUntilClosed(h, client);
+    expect(await client.closed).toEqual({ code: POLICY_VIOLATION, reason: "signed out" });
+    expect(await origin.closed).toEqual({ code: POLICY_VIOLATION, reason: "signed out" });
+    expect(closeMs).toBeLessThanOrEqual(FENCE_INTERVAL_MS);
+  });
+
+  it("is closed with 1008 'revoked' within REVOCATION_FENCE_INTERVAL_MS of a revocation through the fence", async () => {
+    const h = await createHarness({
+      vars: { REVOCATION_ADMIN_TOKEN: ADMIN_TOKEN, REVOCATION_FENCE_INTERVAL_MS: FENCE_INTERVAL_MS },
+    });
+    websocketOrigin(h);
+    const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
+    const elsewhere = h.otherIsolate();
+    const opened = await elsewhere("/live", h.bearer(token, UPGRADE));
+    expect(opened.status).toBe(101);
+    const client = clientOf(opened);
+
+    const revoked = await h.fetch("/auth/revoke", {
+      method: "POST",
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ type: "sub", value: "user-123", expiresAt: h.nowSeconds() + 3600 }),
+    });
+    expect(revoked.status).toBe(200);
+    const closeMs = await msUntilClosed(h, client);
+    expect(await client.closed).toEqual({ code: POLICY_VIOLATION, reason: "revoked" });
+    expect(closeMs).toBeLessThanOrEqual(FENCE_INTERVAL_MS);
+  });
+});
+
 describe("the WebSocket relay's timer", () => {
   it("closes an idle socket with 1008 within one check interval of the credential ending", async () => {
     const [originEnd, originPeer] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
