@@ -88,6 +88,18 @@ export function benchCases(setup: CaseSetup): Case[] {
       {
         ...common,
         section: "scaling",
+        id: "c-issuers3",
+        label: "(c) RS256 on routes of 3 issuers (vs 1)",
+        port: variantPorts.edgeAuthIssuers3,
+        header: bearer(files.rs),
+        ceiling: a,
+        floor: bRs,
+        baseline: "c-rs256",
+        credentialBytes: bytes.rs,
+      },
+      {
+        ...common,
+        section: "scaling",
         id: "c-token8k",
         label: "(c) RS256 with 8 KB tokens (vs 1 KB)",
         port: variantPorts.edgeAuth,

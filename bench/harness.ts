@@ -62,8 +62,13 @@ export interface IssuerSetup {
  * The vars edge-auth runs with in every variant. Extra vars a later build needs (say a session secret
  * for the login flow) go here; the config schema ignores names it does not know.
  */
-export function edgeAuthVars(issuer: string, routes: readonly Record<string, unknown>[]): Binding[] {
+export function edgeAuthVars(
+  issuer: string,
+  routes: readonly Record<string, unknown>[],
+  otherIssuers: readonly Record<string, unknown>[] = [],
+): Binding[] {
   return [
+    ...(otherIssuers.length === 0 ? [] : [{ name: "AUTH_ISSUERS", json: otherIssuers }]),
     { name: "OIDC_ISSUER", text: issuer },
     { name: "OIDC_CLIENT_ID", text: CLIENT_ID },
     { name: "OIDC_CLIENT_SECRET", text: "bench-client-secret" },

@@ -28,6 +28,7 @@ type VariantName =
   | "edgeAuth"
   | "edgeAuthRoutes1000"
   | "edgeAuthKeys50"
+  | "edgeAuthIssuers3"
   | "jose"
   | "hono"
   | "baseline"
@@ -43,6 +44,7 @@ export async function allocateVariantPorts(): Promise<VariantPorts> {
     edgeAuth: await port(),
     edgeAuthRoutes1000: await port(),
     edgeAuthKeys50: await port(),
+    edgeAuthIssuers3: await port(),
     jose: await port(),
     hono: await port(),
     baseline: await port(),
@@ -123,6 +125,13 @@ export function variantDefs(setup: VariantSetup): WorkerDef[] {
       outbound: "upstream",
     },
     {
+      name: "edge-auth-issuers3",
+      module: "edge-auth",
+      port: variantPorts.edgeAuthIssuers3,
+      bindings: edgeAuthVars(issuer, routeRulesWithIssuers(routeRules(10)), threeIssuers(issuer)),
+      outbound: "upstream",
+    },
+    {
       name: "jose-remote",
       module: "jose-remote",
       port: variantPorts.jose,
@@ -157,6 +166,28 @@ export function variantDefs(setup: VariantSetup): WorkerDef[] {
   return defs;
 }
 
+/**
+ * Two issuers besides the sign-in issuer (their tokens are never sent, so their providers are never
+ * asked): what selection by `iss` costs when a route accepts three issuers.
+ */
+function threeIssuers(issuer: string): Record<string, unknown>[] {
+  return [
+    { name: "ci", issuer: `${issuer}-ci`, audiences: ["https://deploy.example"], token_types: ["id_token"] },
+    {
+      name: "api",
+      issuer: `${issuer}-api`,
+      audiences: ["https://api.example"],
+      token_types: ["access_token"],
+    },
+  ];
+}
+
+function routeRulesWithIssuers(rules: Record<string, unknown>[]): Record<string, unknown>[] {
+  return rules.map((rule) =>
+    rule.access === "public" ? rule : { ...rule, issuers: ["ci", "login", "api"] },
+  );
+}
+
 /** Throws unless every variant forwards a valid token and (except the pass-through) refuses a forged one. */
 export async function checkVariants(
   variantPorts: VariantPorts,
@@ -174,6 +205,7 @@ export async function checkVariants(
     [variantPorts.edgeAuth, files.rs8k, true],
     [variantPorts.edgeAuthRoutes1000, files.rs, true],
     [variantPorts.edgeAuthKeys50, files.k50, true],
+    [variantPorts.edgeAuthIssuers3, files.rs, true],
     [variantPorts.jose, files.rs, true],
     [variantPorts.jose, files.es, true],
     [variantPorts.hono, files.rs, true],

@@ -36,7 +36,11 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
   app.get(AUTH_PATHS.health, (c) =>
     respondWithHealth(
       c.env.rt,
-      { config: c.env.state.config, keys: [c.env.state.keys], revocations: c.env.state.revocations },
+      {
+        config: c.env.state.config,
+        keys: [...c.env.state.issuerKeys.values()],
+        revocations: c.env.state.revocations,
+      },
       c.req.raw,
     ),
   );

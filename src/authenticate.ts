@@ -1,3 +1,5 @@
+import type { IssuerPolicy } from "./config/config.ts";
+import { LOGIN_ISSUER_NAME } from "./config/schema-issuers.ts";
 import { checkSenderConstraint, type DpopBinding } from "./dpop/sender-constraint.ts";
 import { unauthenticated, unavailable } from "./failure.ts";
 import { readTokenCredential } from "./http/bearer.ts";
@@ -6,7 +8,8 @@ import type { VerifiedIdentity } from "./identity.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import type { KeySource } from "./jwks/key-source.ts";
 import type { KeyTier } from "./jwks/vocabulary.ts";
-import { type VerifyFailure, verifyIdToken } from "./jwt/verify-id-token.ts";
+import type { VerifyFailure } from "./jwt/verify-id-token.ts";
+import { verifyToken } from "./jwt/verify-token.ts";
 import type { DecisionFields, DecisionRecorder } from "./observe/decision-recorder.ts";
 import { probeKeyLookup } from "./observe/key-probe.ts";
 import type { Runtime } from "./platform.ts";
@@ -47,14 +50,19 @@ export interface Refusal {
   readonly who?: Authenticated;
 }
 
+/** The issuers whose credentials a request may carry: a route's, or every issuer for whoami. */
+export type AcceptedIssuers = ReadonlyMap<string, IssuerPolicy>;
+
 /**
  * The whole authentication of a request, the same for the gate and `/auth/whoami`: the credential is
- * verified with the issuer's keys minus the revoked ones (timed into the decision's probe), then its
- * subject, session and issue time are checked against the operator's revocations, and a bearer token
- * against the ID tokens of sessions that signed out (`revoked`, detail `signed_out`). A revoked
- * credential is refused as `revoked` (with the key and tier that verified it), and a session that is
- * revoked is forgotten by the browser. With REVOCATION_FENCE_REQUIRED, a credential that passes all
- * this is still refused (503, `fence_unavailable`) while the revocation fence cannot be consulted.
+ * verified with the keys of the issuer its `iss` names among `accepted` (the sign-in issuer's minus
+ * the revoked ones; timed into the decision's probe), then — for the sign-in issuer, whose revocation
+ * document it is — its subject, session and issue time are checked against the operator's
+ * revocations, and a bearer token against the ID tokens of sessions that signed out (`revoked`,
+ * detail `signed_out`). A revoked credential is refused as `revoked` (with the key and tier that
+ * verified it), and a session that is revoked is forgotten by the browser. With
+ * REVOCATION_FENCE_REQUIRED, a sign-in issuer's credential that passes all this is still refused
+ * (503, `fence_unavailable`) while the revocation fence cannot be consulted.
  */
 export async function authenticateRequest(
   request: Request,
@@ -62,19 +70,26 @@ export async function authenticateRequest(
   state: IsolateState,
   scheme: CookieScheme,
   decision: Pick<DecisionRecorder, "probe" | "timeVerification">,
+  accepted: AcceptedIssuers,
 ): Promise<Result<Authenticated, Refusal>> {
   // Revocations come from isolate memory (a KV read only on a cold isolate or a long-idle one).
   const revocations = await state.revocations.current(rt);
   const nowSeconds = rt.now() / 1000;
-  const keys = probeKeyLookup(withoutRevokedKeys(state.keys, revocations, nowSeconds), decision.probe);
+  const keysOf = (issuer: IssuerPolicy): KeySource => {
+    const keys = state.issuerKeys.get(issuer.name) ?? state.keys;
+    const usable =
+      issuer.name === LOGIN_ISSUER_NAME ? withoutRevokedKeys(keys, revocations, nowSeconds) : keys;
+    return probeKeyLookup(usable, decision.probe);
+  };
   // Only a request that carries a credential has a verification to time (Server-Timing, verifyMs).
   const carriesCredential = request.headers.has("authorization") || request.headers.has("cookie");
   const authenticated = carriesCredential
-    ? await decision.timeVerification(() => authenticate(request, rt, state, scheme, keys))
-    : await authenticate(request, rt, state, scheme, keys);
+    ? await decision.timeVerification(() => authenticate(request, rt, state, scheme, accepted, keysOf))
+    : await authenticate(request, rt, state, scheme, accepted, keysOf);
   if (!authenticated.ok) return authenticated;
 
   const auth = authenticated.value;
+  if (auth.identity.issuerName !== LOGIN_ISSUER_NAME) return authenticated;
   const revoked = findRevocation(revocations, revocationSubject(auth.identity), nowSeconds);
   // The ID token of a session that signed out (it may sit in browser history as `id_token_hint`).
   // Its SHA-256 is worked out only while some token is signed out, once per cached token.
@@ -115,16 +130,27 @@ export function refusalFields(refusal: Refusal, request: Request, issuer: string
     reason: failure.reason,
     ...(failure.detail === undefined ? {} : { detail: failure.detail }),
     credential: who?.via ?? (refusal.credentialSent ? credentialKind(request) : "none"),
-    issuer,
+    // The issuer that vouched for a credential that verified; otherwise the sign-in issuer.
+    issuer: who?.identity.issuer ?? issuer,
     ...(failure.kid === undefined ? {} : { kid: failure.kid }),
     ...(failure.tier === undefined ? {} : { tier: failure.tier }),
     ...(who === undefined ? {} : identityFields(who.identity)),
   };
 }
 
-/** The subject and email of an identity, for the decision log (which masks the email). */
-export function identityFields(identity: VerifiedIdentity): { sub: string; email?: string } {
-  return { sub: identity.sub, ...(identity.email === undefined ? {} : { email: identity.email }) };
+/** The subject, email, issuer name and token type of an identity, for the decision log (which masks the email). */
+export function identityFields(identity: VerifiedIdentity): {
+  sub: string;
+  email?: string;
+  issuerName: string;
+  tokenType: VerifiedIdentity["tokenType"];
+} {
+  return {
+    sub: identity.sub,
+    ...(identity.email === undefined ? {} : { email: identity.email }),
+    issuerName: identity.issuerName,
+    tokenType: identity.tokenType,
+  };
 }
 
 function credentialKind(request: Request): "bearer" | "session" {
@@ -138,24 +164,28 @@ export function keyFields(auth: Authenticated): { kid?: string; tier?: KeyTier }
 }
 
 /**
- * Finds and checks the request's credential: an `Authorization: Bearer` or `DPoP` ID token first (an
- * explicit credential wins), else the session cookie when sign-in is enabled. Tokens are verified with
- * `keys` (the isolate's key cache, or a wrapper that times it and leaves out revoked keys), then their
- * sender constraint (src/dpop/sender-constraint.ts: a `cnf.jkt` token needs a valid, fresh proof).
+ * Finds and checks the request's credential: an `Authorization: Bearer` or `DPoP` token first (an
+ * explicit credential wins), else the session cookie when sign-in is enabled and the sign-in issuer
+ * is among `accepted` (a session is the sign-in issuer's: a route that does not accept that issuer
+ * ignores the cookie). Tokens are verified with `keysOf` their issuer (the isolate's key cache, or a
+ * wrapper that times it and leaves out revoked keys), then their sender constraint
+ * (src/dpop/sender-constraint.ts: a `cnf.jkt` token needs a valid, fresh proof).
  */
 export async function authenticate(
   request: Request,
   rt: Runtime,
   state: IsolateState,
   scheme: CookieScheme,
-  keys: KeySource = state.keys,
+  accepted: AcceptedIssuers,
+  keysOf: (issuer: IssuerPolicy) => KeySource,
 ): Promise<Result<Authenticated, Refusal>> {
   const credential = readTokenCredential(request.headers);
   if (credential.kind === "malformed")
     return refuse({ kind: "bad_request", reason: "invalid_authorization_header" }, true);
   if (credential.kind === "bearer" || credential.kind === "dpop") {
     const { token } = credential;
-    const verified = await verifyIdToken(token, state.config, keys, rt, {}, state.verifiedTokens);
+    const verification = { accepted, keysOf, limits: state.config };
+    const verified = await verifyToken(token, verification, rt, {}, state.verifiedTokens);
     if (!verified.ok) return refuse(verified.failure, true);
     const auth: Authenticated = { via: "bearer", token, ...verified.value };
     const claims = verified.value.identity.claims;
@@ -174,11 +204,17 @@ export async function authenticate(
     return ok(binding.value === undefined ? auth : { ...auth, dpop: binding.value });
   }
 
+  if (!acceptsSessions(accepted, state)) return refuse(unauthenticated("no_credential"), false);
   const cookie = state.secrets ? parseCookies(request.headers.get("cookie")).get(scheme.session) : undefined;
   if (cookie === undefined || cookie === "") return refuse(unauthenticated("no_credential"), false);
   const session = await authenticateSession(cookie, new URL(request.url).origin, rt, state);
   if (!session.ok) return refuse(session.failure.failure, true, session.failure.forgetCookie);
   return ok({ via: "session", ...session.value });
+}
+
+/** Whether the sign-in issuer (whose sessions the cookie carries) is among the accepted issuers. */
+export function acceptsSessions(accepted: AcceptedIssuers, state: IsolateState): boolean {
+  return accepted.get(state.config.issuer)?.name === LOGIN_ISSUER_NAME;
 }
 
 function refuse(

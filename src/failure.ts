@@ -40,7 +40,17 @@ export type OwnFailureKind =
   /** A back-channel logout request that ends nothing: 400 JSON (Back-Channel Logout 1.0 §2.8). */
   | "logout_refused";
 
-export type ClaimName = "iss" | "sub" | "aud" | "azp" | "exp" | "iat" | "nbf" | "nonce" | "auth_time";
+export type ClaimName =
+  | "iss"
+  | "sub"
+  | "aud"
+  | "azp"
+  | "exp"
+  | "iat"
+  | "nbf"
+  | "nonce"
+  | "auth_time"
+  | "client_id";
 
 export type FailureReason =
   | "no_credential"
@@ -48,6 +58,10 @@ export type FailureReason =
   | "token_too_large"
   | "malformed"
   | "unsupported_token_type"
+  /** The token's `iss` is not one of the route's issuers (or of any configured issuer). */
+  | "issuer_not_allowed"
+  /** An access token where the issuer's route accepts ID tokens only, or the other way round. */
+  | "token_type_not_allowed"
   | "alg_not_allowed"
   | "crit_not_supported"
   | "bad_signature"
@@ -58,6 +72,8 @@ export type FailureReason =
   | `claim_invalid:${ClaimName}`
   | `claim_mismatch:${ClaimName}`
   | "forbidden_by_policy"
+  /** An access token without every scope the route requires: 403 (RFC 6750 §3.1). */
+  | "insufficient_scope"
   /** A claim a route rule reads has the wrong JSON type (`email_verified: "true"`): never a match. */
   | "claim_wrong_type"
   /**
@@ -93,6 +109,8 @@ export type FailureReason =
   | "dpop_downgrade"
   /** A route with `require_dpop` and a credential that is not a DPoP-bound token. */
   | "dpop_required"
+  /** A route with `refuse_replayed` and a credential seen from too many client networks. */
+  | "token_replay_suspected"
   /** The DPoP replay store (Durable Object) did not answer: 503, the proof cannot be judged fresh. */
   | "replay_store_unavailable"
   | "discovery_unavailable"
@@ -149,6 +167,8 @@ export interface Failure {
   readonly detail?: string;
   /** For `unavailable`: how long a client should wait before trying again. */
   readonly retryAfterSeconds?: number;
+  /** For `insufficient_scope`: the scopes the route requires (the challenge's `scope`, RFC 6750 §3). */
+  readonly requiredScopes?: readonly string[];
   /** For `method_not_allowed`: the method the request used and the endpoint's `Allow` value. */
   readonly methods?: { readonly sent: string; readonly allowed: string };
   /** For `step_up`: what the route asks and what fell short. */

@@ -1,6 +1,7 @@
 import { attachAssertion } from "./assertion/attach-assertion.ts";
 import {
   type Authenticated,
+  acceptsSessions,
   authenticateRequest,
   identityFields,
   keyFields,
@@ -18,6 +19,7 @@ import { isWebSocketUpgrade, relayWebSocket } from "./forward/websocket.ts";
 import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
 import type { IsolateState } from "./isolate-state.ts";
+import { checkReplay } from "./observe/check-replay.ts";
 import type { CredentialKind } from "./observe/decision.ts";
 import { beginDecision, type DecisionRecorder } from "./observe/decision-recorder.ts";
 import { loginUrlFor } from "./oidc/login-url.ts";
@@ -25,6 +27,7 @@ import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
 import { judgeAccess } from "./policy/admit.ts";
 import { matchRoute, routeName } from "./policy/match-route.ts";
+import { checkRequiredScopes } from "./policy/scopes.ts";
 import { judgeStepUp } from "./policy/step-up.ts";
 import { respondToFailure } from "./respond/failure-response.ts";
 
@@ -81,16 +84,20 @@ export async function gateRequest(
     wantsDpopChallenge(request, dpopOnly, refusal.failure.reason)
       ? { dpop: { algs: config.allowedAlgorithms } }
       : {};
-  const authenticated = await authenticateRequest(request, rt, state, scheme, decision);
+  const accepted = route.acceptedIssuers;
+  const authenticated = await authenticateRequest(request, rt, state, scheme, decision, accepted);
   if (!authenticated.ok) {
     const refusal = authenticated.failure;
+    // Signing in makes a session of the sign-in issuer: a route that does not accept it, like one that
+    // requires DPoP, is for API clients and answers 401.
+    const browserRoute = !dpopOnly && acceptsSessions(accepted, state);
     return refuse(
       refusal,
       respondToFailure(refusal.failure, {
         realm: config.realm,
         credentialSent: refusal.credentialSent,
-        presentation: dpopOnly ? "api" : unauthenticatedPresentation(request, route.unauthenticated),
-        ...(config.loginEnabled && !dpopOnly
+        presentation: browserRoute ? unauthenticatedPresentation(request, route.unauthenticated) : "api",
+        ...(config.loginEnabled && browserRoute
           ? { loginUrl: loginUrlFor(`${url.pathname}${url.search}`) }
           : {}),
         ...dpopChallenge(refusal),
@@ -113,7 +120,17 @@ export async function gateRequest(
   const { identity } = auth;
   const kidAndTier = keyFields(auth);
 
-  const access = judgeAccess(route, identity, config);
+  // RFC 6750 §3.1: a token without the route's scopes is refused before the route's claim rules.
+  const scopeFailure = checkRequiredScopes(route, identity);
+  const access = scopeFailure
+    ? { admitted: false as const, failure: scopeFailure }
+    : judgeAccess(route, identity, {
+        // The claim the identity's own issuer keeps groups in (groups_claim of AUTH_ISSUERS).
+        groupsClaim:
+          config.issuers.find((issuer) => issuer.name === identity.issuerName)?.groupsClaim ??
+          config.groupsClaim,
+        emailVerifiedRequired: config.emailVerifiedRequired,
+      });
   if (!access.admitted) {
     const forbidden = access.failure;
     const page = auth.via === "session" && classifyRequest(request) === "navigation";
@@ -156,6 +173,21 @@ export async function gateRequest(
     return refuse(
       { failure: { ...failure, ...kidAndTier }, credentialSent: true, forgetSessionCookie: false, who: auth },
       response,
+    );
+  }
+
+  // One credential from too many client networks: recorded once; refused on `refuse_replayed` routes.
+  const replayed = checkReplay(request, auth, route, routeName(route), rt, state);
+  if (replayed) {
+    const refusal = {
+      failure: { ...replayed, ...kidAndTier },
+      credentialSent: true,
+      forgetSessionCookie: false,
+      who: auth,
+    };
+    return refuse(
+      refusal,
+      respondToFailure(replayed, { realm: config.realm, credentialSent: true, presentation: "api" }),
     );
   }
 

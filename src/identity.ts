@@ -1,8 +1,19 @@
+import type { TokenType } from "./config/config.ts";
 import type { ClaimPath } from "./policy/claim-path.ts";
 import { type JsonType, readBooleanClaim, readGroupsClaim, readStringClaim } from "./policy/claim-types.ts";
 import { groupsWithheld } from "./policy/groups-overage.ts";
 
 declare const verified: unique symbol;
+
+/** Which configured issuer vouched for an identity, and with which kind of token. */
+export interface IdentitySource {
+  /** The issuer's name in route rules ("login" for the sign-in issuer). */
+  readonly issuerName: string;
+  readonly tokenType: TokenType;
+}
+
+/** Sessions and the sign-in callback: the sign-in issuer's ID tokens. */
+export const LOGIN_ID_TOKEN: IdentitySource = { issuerName: "login", tokenType: "id_token" };
 
 /**
  * Who the caller is, proven: only `verifyIdToken` (and the session store, which keeps what it verified)
@@ -11,6 +22,8 @@ declare const verified: unique symbol;
 export interface VerifiedIdentity {
   readonly [verified]: true;
   readonly issuer: string;
+  readonly issuerName: string;
+  readonly tokenType: TokenType;
   readonly sub: string;
   /** The `email` claim when it is a string; absent or of another type, undefined. */
   readonly email: string | undefined;
@@ -43,6 +56,7 @@ export interface VerifiedIdentity {
 export function sealVerifiedIdentity(
   claims: Readonly<Record<string, unknown>>,
   groupsClaim: ClaimPath,
+  source: IdentitySource = LOGIN_ID_TOKEN,
 ): VerifiedIdentity {
   const wrongTypes: Record<string, JsonType> = {};
   const email = readStringClaim(claims, "email");
@@ -59,6 +73,8 @@ export function sealVerifiedIdentity(
   }
   return {
     issuer: claims.iss as string,
+    issuerName: source.issuerName,
+    tokenType: source.tokenType,
     sub: claims.sub as string,
     email: email.kind === "value" ? email.value : undefined,
     emailVerified: emailVerified.kind === "value" ? emailVerified.value : undefined,

@@ -1,9 +1,10 @@
 import { AssertionSigner } from "./assertion/assertion-signer.ts";
-import type { GateConfig } from "./config/config.ts";
+import type { GateConfig, IssuerPolicy } from "./config/config.ts";
 import { DEFAULTS } from "./config/defaults.ts";
 import { SecretKeys } from "./crypto/secret-keys.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
 import { VerifiedTokenCache } from "./jwt/verified-token-cache.ts";
+import { ReplaySuspicion } from "./observe/replay-suspicion.ts";
 import { UsedLogoutTokens } from "./oidc/used-logout-tokens.ts";
 import { UsedStates } from "./oidc/used-states.ts";
 import { RevocationCache } from "./revocation/revocation-cache.ts";
@@ -12,7 +13,12 @@ import { SessionStore } from "./session/session-store.ts";
 /** What an isolate keeps between requests for one configuration: values only, never promises. */
 export interface IsolateState {
   readonly config: GateConfig;
+  /** The sign-in issuer's keys (and discovery document: sign-in, refresh, sign-out use it). */
   readonly keys: KeyCache;
+  /** Every issuer's keys by its name, the sign-in issuer's (`keys`) under "login": one cache each. */
+  readonly issuerKeys: ReadonlyMap<string, KeyCache>;
+  /** Every issuer by its exact `iss` (what `/auth/whoami` accepts). */
+  readonly allIssuers: ReadonlyMap<string, IssuerPolicy>;
   readonly revocations: RevocationCache;
   /** Bearer tokens verified before, so a repeated token costs a lookup (see verified-token-cache.ts). */
   readonly verifiedTokens: VerifiedTokenCache;
@@ -24,12 +30,22 @@ export interface IsolateState {
   readonly secrets: SecretKeys | undefined;
   /** Signs `X-Auth-Assertion`; absent when ASSERTION_SIGNING_KEY is not set. */
   readonly assertions: AssertionSigner | undefined;
+  /** Client networks per credential, for `token_replay_suspected` (this isolate's view only). */
+  readonly replaySuspicion: ReplaySuspicion;
 }
 
 export function createIsolateState(config: GateConfig): IsolateState {
+  const keys = new KeyCache(config);
+  const issuerKeys = new Map<string, KeyCache>([[keys.name, keys]]);
+  for (const issuer of config.issuers.slice(1)) {
+    const options = { name: issuer.name, ...(issuer.jwksUri ? { jwksUri: issuer.jwksUri } : {}) };
+    issuerKeys.set(issuer.name, new KeyCache({ issuer: issuer.issuer, keyCache: config.keyCache }, options));
+  }
   return {
     config,
-    keys: new KeyCache(config),
+    keys,
+    issuerKeys,
+    allIssuers: new Map(config.issuers.map((issuer) => [issuer.issuer, issuer])),
     revocations: new RevocationCache(config),
     verifiedTokens: new VerifiedTokenCache({
       maxEntries: DEFAULTS.verifiedTokenCacheMaxEntries,
@@ -46,5 +62,9 @@ export function createIsolateState(config: GateConfig): IsolateState {
             maxEntries: DEFAULTS.assertionReuseMaxEntries,
             maxBytes: DEFAULTS.assertionReuseMaxBytes,
           }),
+    replaySuspicion: new ReplaySuspicion({
+      threshold: config.replayNetworkThreshold,
+      maxCredentials: DEFAULTS.replaySuspicionMaxCredentials,
+    }),
   };
 }

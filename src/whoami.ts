@@ -20,7 +20,8 @@ export async function whoami(request: Request, rt: Runtime, state: IsolateState)
   const { config } = state;
   const decision = beginDecision(request, rt, config.observe, AUTH_PATHS.whoami);
   const scheme = cookieScheme(new URL(request.url), config.session.cookieName);
-  const authenticated = await authenticateRequest(request, rt, state, scheme, decision);
+  // Every configured issuer: whoami shows who a credential names, whichever issuer vouched for it.
+  const authenticated = await authenticateRequest(request, rt, state, scheme, decision, state.allIssuers);
   decision.decided();
   if (!authenticated.ok) {
     const { failure, credentialSent, forgetSessionCookie } = authenticated.failure;
@@ -45,6 +46,8 @@ export async function whoami(request: Request, rt: Runtime, state: IsolateState)
     name: identity.name ?? null,
     groups: identity.groups,
     issuer: identity.issuer,
+    issuerName: identity.issuerName,
+    tokenType: identity.tokenType,
     expiresAt: auth.via === "session" ? sessionDeadline(auth.record, config.session) : identity.expiresAt,
     via: auth.via,
   };

@@ -107,8 +107,9 @@ export function createWorker(
     },
 
     /**
-     * The cron trigger (wrangler.toml): refreshes the discovery document and the keys before they go
-     * stale, through KV to every isolate, so that in steady state no request waits for the provider.
+     * The cron trigger (wrangler.toml): refreshes every issuer's discovery document and keys before
+     * they go stale, through KV to every isolate, so that in steady state no request waits for a
+     * provider. One log line per issuer.
      */
     async scheduled(controller: ScheduledController, env: WorkerEnv, ctx: ExecutionContext): Promise<void> {
       const compiled = compile(env);
@@ -116,9 +117,14 @@ export function createWorker(
         platform.log({ event: "misconfigured", problems: compiled.problems });
         return;
       }
-      const { keys, config } = compiled.state;
-      const report = await keys.refresh(runtime(env, ctx, startTrace(platform.randomBytes), config.issuer));
-      platform.log({ event: "cron_refresh", cron: controller.cron, issuer: config.issuer, ...report });
+      // Every issuer's keys, side by side: one provider's slowness does not hold up the others.
+      const rt = runtime(env, ctx, startTrace(platform.randomBytes), compiled.state.config.issuer);
+      const caches = [...compiled.state.issuerKeys.entries()];
+      const reports = await Promise.all(caches.map(([, cache]) => cache.refresh(rt)));
+      caches.forEach(([name, cache], index) => {
+        const issuer = cache.snapshot(rt.now()).issuer;
+        platform.log({ event: "cron_refresh", cron: controller.cron, name, issuer, ...reports[index] });
+      });
     },
   };
 }

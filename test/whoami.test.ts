@@ -17,6 +17,8 @@ describe("/auth/whoami", () => {
       name: "Ada Lovelace",
       groups: ["staff"],
       issuer: "https://issuer.test",
+      issuerName: "login",
+      tokenType: "id_token",
       expiresAt: h.nowSeconds() + 2 * 3600,
       via: "session",
     });

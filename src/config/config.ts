@@ -14,6 +14,38 @@ export interface AllowRules {
   readonly emailDomains: readonly string[];
 }
 
+/** The kinds of token an issuer's tokens may be (RFC 9068 access tokens, OIDC ID tokens). */
+export type TokenType = "id_token" | "access_token";
+
+/**
+ * One issuer whose tokens routes may accept: the sign-in issuer ("login", from OIDC_ISSUER) or an
+ * entry of AUTH_ISSUERS. Tokens are matched to it by their `iss`, exactly, before any key lookup.
+ */
+export interface IssuerPolicy {
+  /** Its name in route rules (`issuers = ["login", "ci"]`). */
+  readonly name: string;
+  /** Its `iss`, compared exactly. */
+  readonly issuer: string;
+  readonly tokenTypes: readonly TokenType[];
+  /** Access tokens: `aud` must contain one of these (RFC 9068 §4). */
+  readonly audiences: readonly string[];
+  /** ID tokens: `aud` must contain one of these (OIDC Core §3.1.3.7 rule 3). */
+  readonly clientIds: readonly string[];
+  /** ID tokens: audiences an ID token may list besides a client id. */
+  readonly trustedAudiences: readonly string[];
+  /** ID tokens: whether `azp`, when present (required with several audiences), must be a client id. */
+  readonly checkAuthorizedParty: boolean;
+  /** "at+jwt": access tokens must carry `typ: at+jwt` (RFC 9068 §2.1); "any": they need not. */
+  readonly accessTokenTyp: "at+jwt" | "any";
+  /** Where its tokens keep group names: a top-level claim or a JSON Pointer (GROUPS_CLAIM's rules). */
+  readonly groupsClaim: ClaimPath;
+  /** A subset of the allow-list (OIDC_ALLOWED_ALGS). */
+  readonly allowedAlgorithms: readonly string[];
+  readonly clockLeewaySeconds: number;
+  /** Its keys' URL when it has no OIDC discovery document; otherwise discovery gives `jwks_uri`. */
+  readonly jwksUri?: string;
+}
+
 export interface RoutePolicy {
   readonly index: number;
   readonly pattern: string;
@@ -24,8 +56,16 @@ export interface RoutePolicy {
   readonly allow?: AllowRules;
   /** Every one must match (`require_claims`), in the order written. */
   readonly requireClaims: readonly ClaimRequirement[];
+  /** The names of the issuers whose tokens the route accepts; "login" when the rule names none. */
+  readonly issuers: readonly string[];
+  /** The same issuers by their exact `iss`: how a token's issuer is selected (a map lookup). */
+  readonly acceptedIssuers: ReadonlyMap<string, IssuerPolicy>;
+  /** Scopes an access token must all carry (`scope` or `scp`); a missing one is a 403. */
+  readonly requireScopes: readonly string[];
   /** Only DPoP-bound tokens with a valid proof (RFC 9449) are accepted here: no Bearer, no session. */
   readonly requireDpop: boolean;
+  /** A credential suspected of replay (src/observe/replay-suspicion.ts) is refused here, not only recorded. */
+  readonly refuseReplayed: boolean;
   /** `require_acr`, `require_amr`, `max_age`: absent when the route has none (src/policy/step-up.ts). */
   readonly stepUp?: StepUpRequirement;
   /** The `aud` of the assertions sent on this route; absent: the origin the request goes to. */
@@ -145,6 +185,8 @@ export interface SessionSettings {
 export interface GateConfig {
   readonly issuer: string;
   readonly clientId: string;
+  /** Every issuer: the sign-in issuer ("login") first, then AUTH_ISSUERS in order. */
+  readonly issuers: readonly IssuerPolicy[];
   readonly originUrl?: URL;
   readonly routes: readonly RoutePolicy[];
   /** Used for paths no rule matches: they need an identity. */
@@ -153,6 +195,8 @@ export interface GateConfig {
   readonly trustedAudiences: readonly string[];
   readonly clockLeewaySeconds: number;
   readonly maxTokenLifetimeSeconds: number;
+  /** More distinct client networks than this for one credential: `token_replay_suspected`. */
+  readonly replayNetworkThreshold: number;
   readonly maxTokenBytes: number;
   readonly identityHeaderPrefix: string;
   readonly identityHeaders: IdentityHeaderNames;

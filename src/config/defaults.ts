@@ -14,6 +14,10 @@ export const DEFAULTS = {
     "Ed25519",
   ],
   clockLeewaySeconds: 30,
+  /** A credential seen from more distinct client networks than this is suspected of replay. */
+  replayNetworkThreshold: 3,
+  /** Credentials whose networks an isolate remembers for replay suspicion (least recently used go). */
+  replaySuspicionMaxCredentials: 10_000,
   maxTokenLifetimeSeconds: 24 * 60 * 60,
   maxTokenBytes: 16 * 1024,
   verifiedTokenCacheMaxEntries: 1000,

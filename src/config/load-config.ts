@@ -2,9 +2,17 @@ import * as v from "valibot";
 import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { type ClaimPath, compileClaimPath } from "../policy/claim-path.ts";
 import { fail, ok, type Result } from "../result.ts";
-import type { GateConfig, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
+import type { GateConfig, IssuerPolicy, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
 import { DEFAULTS } from "./defaults.ts";
+import { type IndexedIssuerEntry, issuerProblems, routeIssuerProblems } from "./issuer-checks.ts";
+import {
+  acceptedIssuersOf,
+  groupsClaimOf,
+  type IssuerDefaults,
+  issuerPolicyOf,
+  loginIssuerPolicy,
+} from "./issuer-policies.ts";
 import type { ConfigProblem } from "./problem.ts";
 import { routeConflicts } from "./route-conflicts.ts";
 import { compilePattern } from "./route-pattern.ts";
@@ -16,6 +24,7 @@ import {
   routeRuleSchema,
   routesSchema,
 } from "./schema.ts";
+import { issuerEntrySchema, issuersSchema, LOGIN_ISSUER_NAME } from "./schema-issuers.ts";
 import { compileStepUp } from "./schema-step-up.ts";
 
 export { type ConfigProblem, formatProblem } from "./problem.ts";
@@ -47,17 +56,56 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     problems.push(...parsedRoutes.issues.map((issue) => toProblem(issue, "AUTH_ROUTES")));
   }
 
+  const issuersInput = readList(env.AUTH_ISSUERS, "AUTH_ISSUERS", problems);
+  const parsedIssuers =
+    issuersInput === undefined ? undefined : v.safeParse(issuersSchema, issuersInput, { abortEarly: false });
+  if (parsedIssuers && !parsedIssuers.success) {
+    problems.push(...parsedIssuers.issues.map((issue) => toProblem(issue, "AUTH_ISSUERS")));
+  }
+
   // The checks across fields run on whatever parsed, so one run reports every problem.
-  const validRoutes = parsedRoutes?.success
-    ? parsedRoutes.output.map(compileRoute)
-    : validRulesOf(routesInput);
   const allowedAlgorithms = fields.OIDC_ALLOWED_ALGS ?? [...DEFAULTS.allowedAlgorithms];
-  const defaultRoute = compileRoute(
-    { pattern: "*", access: "authenticated", unauthenticated: "auto", require_dpop: false },
+  const issuerDefaults: IssuerDefaults = {
+    groupsClaim: groupsClaimOf(fields.GROUPS_CLAIM ?? DEFAULTS.groupsClaim),
+    allowedAlgorithms,
+    clockLeewaySeconds: fields.CLOCK_LEEWAY_SECONDS ?? DEFAULTS.clockLeewaySeconds,
+  };
+  const issuerEntries = validIssuerEntriesOf(issuersInput);
+  problems.push(...issuerProblems(issuerEntries, fields.OIDC_ISSUER, allowedAlgorithms));
+  const issuers = [
+    ...(fields.OIDC_ISSUER === undefined || fields.OIDC_CLIENT_ID === undefined
+      ? []
+      : [
+          loginIssuerPolicy(
+            fields.OIDC_ISSUER,
+            fields.OIDC_CLIENT_ID,
+            fields.OIDC_TRUSTED_AUDIENCES ?? [],
+            issuerDefaults,
+          ),
+        ]),
+    ...issuerEntries.map(({ entry }) => issuerPolicyOf(entry, issuerDefaults)),
+  ];
+  const issuersByName = new Map(issuers.map((issuer) => [issuer.name, issuer]));
+  const compile = (rule: RouteRuleInput, index: number) => compileRoute(rule, index, issuersByName);
+  const validRoutes = parsedRoutes?.success
+    ? parsedRoutes.output.map(compile)
+    : validRulesOf(routesInput, issuersByName);
+  const defaultRoute = compile(
+    {
+      pattern: "*",
+      access: "authenticated",
+      unauthenticated: "auto",
+      require_dpop: false,
+      refuse_replayed: false,
+    },
     -1,
   );
   problems.push(...crossFieldProblems(fields, envInput, allowedAlgorithms, validRoutes));
   problems.push(...routeConflicts(validRoutes, defaultRoute));
+  // Names of entries that are broken otherwise still count: a route naming them is not the problem.
+  const issuerNames = new Set([LOGIN_ISSUER_NAME, ...namesIn(issuersInput)]);
+  const issuersReadable = typeof env.AUTH_ISSUERS !== "string" || issuersInput !== undefined;
+  if (issuersReadable) problems.push(...routeIssuerProblems(validRoutes, issuersByName, issuerNames));
   if (problems.length > 0 || !parsedRoutes?.success) return fail(problems);
   // Every field parsed: together they are the schema's output.
   const raw = fields as RawEnv;
@@ -82,6 +130,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
   return ok({
     issuer,
     clientId: raw.OIDC_CLIENT_ID,
+    issuers,
     ...(raw.ORIGIN_URL === undefined ? {} : { originUrl: new URL(raw.ORIGIN_URL) }),
     routes,
     defaultRoute,
@@ -89,6 +138,7 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     trustedAudiences: raw.OIDC_TRUSTED_AUDIENCES ?? [],
     clockLeewaySeconds: raw.CLOCK_LEEWAY_SECONDS ?? DEFAULTS.clockLeewaySeconds,
     maxTokenLifetimeSeconds: raw.MAX_TOKEN_LIFETIME_SECONDS ?? DEFAULTS.maxTokenLifetimeSeconds,
+    replayNetworkThreshold: raw.REPLAY_NETWORK_THRESHOLD ?? DEFAULTS.replayNetworkThreshold,
     maxTokenBytes: DEFAULTS.maxTokenBytes,
     identityHeaderPrefix: raw.IDENTITY_HEADER_PREFIX ?? DEFAULTS.identityHeaderPrefix,
     identityHeaders: { ...DEFAULTS.identityHeaders, ...raw.IDENTITY_HEADERS },
@@ -174,6 +224,34 @@ function readTable(value: unknown, path: string, problems: ConfigProblem[]): unk
   }
 }
 
+/** A list var that may be absent: a TOML array of tables, or JSON text. */
+function readList(value: unknown, path: string, problems: ConfigProblem[]): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    problems.push({ path, message: "is a string but not valid JSON; write it as a TOML array of tables" });
+    return undefined;
+  }
+}
+
+function namesIn(input: unknown): string[] {
+  if (!Array.isArray(input)) return [];
+  return input.flatMap((entry: unknown) => {
+    const name = (entry as { name?: unknown } | null)?.name;
+    return typeof name === "string" ? [name.trim()] : [];
+  });
+}
+
+/** The AUTH_ISSUERS entries that are valid on their own, with their index in the list. */
+function validIssuerEntriesOf(input: unknown): IndexedIssuerEntry[] {
+  if (!Array.isArray(input)) return [];
+  return input.flatMap((entry: unknown, index) => {
+    const parsed = v.safeParse(issuerEntrySchema, entry);
+    return parsed.success ? [{ index, entry: parsed.output }] : [];
+  });
+}
+
 function readRoutes(value: unknown, problems: ConfigProblem[]): unknown {
   if (value === undefined) {
     problems.push({
@@ -218,16 +296,24 @@ export function validRouteRules(value: unknown): RoutePolicy[] {
 }
 
 /** The rules that are valid on their own (with their index in the list), when others are not. */
-function validRulesOf(input: unknown): RoutePolicy[] {
+function validRulesOf(
+  input: unknown,
+  issuersByName: ReadonlyMap<string, IssuerPolicy> = new Map(),
+): RoutePolicy[] {
   if (!Array.isArray(input)) return [];
   return input.flatMap((rule: unknown, index) => {
     const parsed = v.safeParse(routeRuleSchema, rule);
-    return parsed.success ? [compileRoute(parsed.output, index)] : [];
+    return parsed.success ? [compileRoute(parsed.output, index, issuersByName)] : [];
   });
 }
 
-function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
+function compileRoute(
+  rule: RouteRuleInput,
+  index: number,
+  issuersByName: ReadonlyMap<string, IssuerPolicy>,
+): RoutePolicy {
   const allow = rule.allow;
+  const issuers = rule.issuers ?? [LOGIN_ISSUER_NAME];
   return {
     index,
     pattern: rule.pattern,
@@ -247,7 +333,11 @@ function compileRoute(rule: RouteRuleInput, index: number): RoutePolicy {
       claim: claimPathOf(name),
       anyOf: Array.isArray(value) ? value : [value],
     })),
+    issuers,
+    acceptedIssuers: acceptedIssuersOf(issuers, issuersByName),
+    requireScopes: rule.require_scopes ?? [],
     requireDpop: rule.require_dpop ?? false,
+    refuseReplayed: rule.refuse_replayed ?? false,
     ...compileStepUp(rule),
     ...(rule.assertion_audience === undefined ? {} : { assertionAudience: rule.assertion_audience }),
     ...(rule.host === undefined ? {} : { hosts: hostsOf(rule.host) }),

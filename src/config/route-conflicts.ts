@@ -42,7 +42,7 @@ function conflictProblem(
     message:
       `its own path ${JSON.stringify(own)}${where}, read with ${how}, falls under ${describe(other)}, which grants other access than ${describe(written)}: ` +
       "origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; " +
-      "spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims",
+      "spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow, require_claims, issuers and require_scopes",
   };
 }
 

@@ -93,6 +93,29 @@ const routeRuleFields = {
   ...stepUpFields,
   host: v.optional(hostSchema),
   require_dpop: v.optional(v.boolean("must be true or false"), false),
+  issuers: v.optional(
+    v.pipe(
+      v.array(nonEmptyString, "must be a list of issuer names"),
+      v.minLength(1, 'must name at least one issuer ("login" is the sign-in issuer)'),
+    ),
+  ),
+  require_scopes: v.optional(
+    v.pipe(
+      v.array(
+        v.pipe(
+          v.string("must be a string"),
+          // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
+          v.regex(
+            /^[\x21\x23-\x5b\x5d-\x7e]+$/,
+            "must be a scope: printable ASCII without spaces, quotes or backslashes (RFC 6749 §3.3)",
+          ),
+        ),
+        "must be a list of scopes",
+      ),
+      v.minLength(1, "must list at least one scope"),
+    ),
+  ),
+  refuse_replayed: v.optional(v.boolean("must be true or false"), false),
 };
 
 /** Every field a route rule may have; an unknown one is named with the list (derived, so it stays complete). */

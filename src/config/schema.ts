@@ -67,6 +67,7 @@ export const envSchema = v.looseObject({
   OIDC_TRUSTED_AUDIENCES: v.optional(stringList),
   CLOCK_LEEWAY_SECONDS: v.optional(wholeNumber(0, 300)),
   MAX_TOKEN_LIFETIME_SECONDS: v.optional(wholeNumber(60, 30 * 24 * 3600)),
+  REPLAY_NETWORK_THRESHOLD: v.optional(wholeNumber(1, 100)),
   IDENTITY_HEADER_PREFIX: v.optional(identityHeaderPrefix),
   IDENTITY_HEADERS: v.optional(identityHeadersSchema()),
   FORWARD_TOKEN_HEADER: v.optional(ownHeaderName),
@@ -151,6 +152,7 @@ function bearerSecret(name: string, minBytes: number) {
 /** Vars read apart from `envSchema` (JSON text or TOML tables, validated on their own). */
 export const TABLE_VARS = [
   "AUTH_ROUTES",
+  "AUTH_ISSUERS",
   "OIDC_AUTH_PARAMS",
   // JWKs (src/assertion/assertion-config.ts).
   "ASSERTION_SIGNING_KEY",

@@ -1,4 +1,5 @@
 import type { GateConfig } from "../config/config.ts";
+import { LOGIN_ISSUER_NAME } from "../config/schema-issuers.ts";
 import type { Runtime } from "../platform.ts";
 import { NO_STORE } from "../respond/no-store.ts";
 import type { RevocationCache } from "../revocation/revocation-cache.ts";
@@ -8,8 +9,10 @@ import type { KeyHealth, KeyHealthSource } from "./key-health.ts";
 import { probeKv } from "./kv-probe.ts";
 
 /**
- * `ok`: every issuer has fresh keys, its last fetch worked and KV answers; `degraded`: tokens verify,
- * but not all of that holds; `unavailable`: an issuer's tokens cannot be verified.
+ * `ok`: every issuer has fresh keys, its last fetch worked and KV answers; `degraded`: the sign-in
+ * issuer's tokens verify, but not all of that holds (another issuer's keys may be unavailable: its
+ * routes answer 503, every other route works); `unavailable`: the sign-in issuer's tokens cannot be
+ * verified (sign-in and sessions are down).
  */
 export type HealthStatus = "ok" | "degraded" | "unavailable";
 
@@ -22,8 +25,9 @@ export interface HealthSources {
 /**
  * The health document: per issuer the key set's tier, age and kids and the last fetch's outcome,
  * the revocation document's state, whether KV answers, and the configuration's fingerprint. No secret,
- * no token, no user. `unavailable` (HTTP 503) when an issuer has no usable keys: its tokens cannot be
- * verified; `degraded` when KV does not answer (sessions, sign-in and revocations need it).
+ * no token, no user. `unavailable` (HTTP 503) when the sign-in issuer has no usable keys: its tokens
+ * cannot be verified; `degraded` when another issuer has none (its routes alone answer 503), or when
+ * KV does not answer (sessions, sign-in and revocations need it).
  */
 export async function buildHealthDocument(
   rt: Runtime,
@@ -39,7 +43,7 @@ export async function buildHealthDocument(
   const issuers = sources.keys.map((source) => source.health(now));
   const healthy = (issuer: KeyHealth) =>
     issuer.keySet?.tier === "memory" && (issuer.lastFetch?.outcome ?? "ok") === "ok";
-  const status: HealthStatus = issuers.some((issuer) => !issuer.usable)
+  const status: HealthStatus = issuers.some((issuer) => !issuer.usable && issuer.name === LOGIN_ISSUER_NAME)
     ? "unavailable"
     : issuers.every(healthy) && kv.usable
       ? "ok"
@@ -94,6 +98,7 @@ export async function buildHealthDocument(
 function renderIssuer(health: KeyHealth): Record<string, unknown> {
   const { keySet, lastFetch } = health;
   return {
+    name: health.name,
     issuer: health.issuer,
     usable: health.usable,
     keys: keySet
@@ -119,7 +124,7 @@ function renderIssuer(health: KeyHealth): Record<string, unknown> {
 }
 
 /**
- * `GET /auth/health`: 200 while every issuer's tokens can be verified, 503 when one's cannot. Anyone
+ * `GET /auth/health`: 200 while the sign-in issuer's tokens can be verified, 503 when they cannot. Anyone
  * gets `{"status": …}` alone; the whole document only with HEALTH_TOKEN as a bearer token
  * (health-access.ts), since issuer, client id, key ids and route count describe the deployment.
  */

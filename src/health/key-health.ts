@@ -9,6 +9,8 @@ export type KeySetTier = "memory" | "stale" | "expired";
 
 /** One issuer's key set as the health document shows it. Key ids are public (the JWKS is). */
 export interface KeyHealth {
+  /** The issuer's name in route rules ("login" for the sign-in issuer). */
+  readonly name: string;
   readonly issuer: string;
   /** Absent when this isolate holds no key set for the issuer. */
   readonly keySet?: {

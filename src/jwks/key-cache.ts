@@ -16,7 +16,7 @@ import {
   type VerificationKey,
 } from "./key-set.ts";
 import type { KeyMatch, KeySource } from "./key-source.ts";
-import { discoverySource, keySetSource } from "./sources.ts";
+import { discoverySource, fixedKeySetSource, keySetSource } from "./sources.ts";
 import { UnknownKidRefresh } from "./unknown-kid.ts";
 import type { KeyTier } from "./vocabulary.ts";
 
@@ -44,13 +44,23 @@ export type RefreshResult =
  * One instance per isolate and configuration.
  */
 export class KeyCache implements KeySource, KeyHealthSource {
-  readonly #config: GateConfig;
+  readonly #config: Pick<GateConfig, "issuer" | "keyCache">;
+  /** The issuer's name in route rules, for the health document ("login" for the sign-in issuer). */
+  readonly name: string;
   readonly #discovery: DocumentCache<DiscoveryDocument>;
   readonly #jwks: DocumentCache<KeySet>;
   readonly #unknownKid: UnknownKidRefresh;
 
-  constructor(config: GateConfig) {
+  /**
+   * `config.issuer`'s keys. With `jwksUri`, the key set is fetched from there and no discovery
+   * document is read (an issuer without OIDC discovery).
+   */
+  constructor(
+    config: Pick<GateConfig, "issuer" | "keyCache">,
+    options: { name?: string; jwksUri?: string } = {},
+  ) {
     this.#config = config;
+    this.name = options.name ?? "login";
     const { issuer, keyCache: settings } = config;
     const limits: FetchLimits = { timeoutMs: settings.fetchTimeoutMs, maxBytes: settings.maxResponseBytes };
     const policy = {
@@ -64,9 +74,17 @@ export class KeyCache implements KeySource, KeyHealthSource {
       refreshDeadlineMs: 2 * settings.fetchTimeoutMs + 3 * settings.kvTimeoutMs,
     };
     this.#discovery = new DocumentCache(discoverySource(issuer, limits), policy);
-    this.#jwks = new DocumentCache(keySetSource(issuer, this.#discovery, limits), policy);
+    this.#jwks = new DocumentCache(
+      options.jwksUri === undefined
+        ? keySetSource(issuer, this.#discovery, limits)
+        : fixedKeySetSource(issuer, options.jwksUri, limits),
+      policy,
+    );
     this.#unknownKid = new UnknownKidRefresh(this.#jwks, issuer, settings);
+    this.#fixedJwksUri = options.jwksUri !== undefined;
   }
+
+  readonly #fixedJwksUri: boolean;
 
   /** The issuer's discovery document (OIDC Discovery §3), or a 503 failure when none can be had. */
   async discovery(rt: Runtime): Promise<Result<DiscoveryDocument, Failure>> {
@@ -129,7 +147,9 @@ export class KeyCache implements KeySource, KeyHealthSource {
       trigger: "cron",
       satisfied: (entry, nowMs) => entry !== undefined && freshForMs(entry, nowMs) > aheadMs,
     });
-    const discovery = summarize(await this.#discovery.refresh(rt, plan()));
+    const discovery = this.#fixedJwksUri
+      ? ({ outcome: "current" } as const)
+      : summarize(await this.#discovery.refresh(rt, plan()));
     const jwks = summarize(await this.#jwks.refresh(rt, plan()));
     return { discovery, jwks };
   }
@@ -183,6 +203,7 @@ export class KeyCache implements KeySource, KeyHealthSource {
       atMs: latest.last.atMs,
     };
     return {
+      name: this.name,
       issuer: this.#config.issuer,
       ...(keySet ? { keySet } : {}),
       ...(lastFetch ? { lastFetch } : {}),

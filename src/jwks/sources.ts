@@ -54,6 +54,29 @@ export function keySetSource(
   };
 }
 
+/** The key set at a configured `jwks_uri`, for an issuer that publishes no discovery document. */
+export function fixedKeySetSource(
+  issuer: string,
+  jwksUri: string,
+  limits: FetchLimits,
+): DocumentSource<KeySet> {
+  let loggedDrops = "";
+  return {
+    kind: "jwks",
+    revive: reviveKeySet,
+    async fetch(rt): Promise<Result<Fetched<KeySet>, FetchProblem>> {
+      const fetched = await fetchKeySet(rt, jwksUri, limits);
+      const dropped = fetched.ok ? fetched.value.dropped : (fetched.failure.dropped ?? []);
+      const signature = JSON.stringify(dropped);
+      if (dropped.length > 0 && signature !== loggedDrops) {
+        loggedDrops = signature;
+        rt.log({ event: "jwks_keys_dropped", issuer, dropped });
+      }
+      return fetched;
+    },
+  };
+}
+
 /** OIDC Discovery §4: the issuer, without a trailing slash, + /.well-known/openid-configuration. */
 export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;

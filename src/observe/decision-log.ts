@@ -4,7 +4,7 @@ import type { Decision } from "./decision.ts";
 import { maskEmail, redactLogValue } from "./redact.ts";
 
 /** Fields whose values are edge-auth's own codes, never text from a request or a token. */
-const CODE_FIELDS: ReadonlySet<string> = new Set(["outcome", "reason", "credential", "tier"]);
+const CODE_FIELDS: ReadonlySet<string> = new Set(["outcome", "reason", "credential", "tier", "tokenType"]);
 
 /** The JSON object logged for a decision: `event: "decision"` and every field present, redacted. */
 export function decisionLine(

@@ -34,6 +34,10 @@ export interface Decision {
   readonly detail?: string;
   readonly credential?: CredentialKind;
   readonly issuer?: string;
+  /** The name of the issuer that vouched for the credential ("login" for the sign-in issuer). */
+  readonly issuerName?: string;
+  /** The kind of token that verified: `id_token` or `access_token`. */
+  readonly tokenType?: "id_token" | "access_token";
   readonly kid?: string;
   /** Where the verification key came from: memory, KV, the provider, or a stale copy. */
   readonly tier?: KeyTier;

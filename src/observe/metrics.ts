@@ -17,9 +17,21 @@ export interface ProviderFetch {
 export interface MetricsSink {
   decision(decision: Decision): void;
   providerFetch(fetch: ProviderFetch): void;
+  /** Optional so that sinks written before it stay valid; the Analytics Engine sink has it. */
+  replaySuspected?(suspicion: ReplaySuspected): void;
 }
 
-export const NO_METRICS: MetricsSink = { decision() {}, providerFetch() {} };
+/** One credential seen from more client networks than allowed (src/observe/replay-suspicion.ts). */
+export interface ReplaySuspected {
+  readonly route: string;
+  readonly credential: "bearer" | "session";
+  /** `recorded`, or `refused` on a route with `refuse_replayed`. */
+  readonly action: "recorded" | "refused";
+  readonly colo?: string;
+  readonly networks: number;
+}
+
+export const NO_METRICS: MetricsSink = { decision() {}, providerFetch() {}, replaySuspected() {} };
 
 /**
  * The data point layout in the Analytics Engine dataset (docs/operations.md queries these columns).
@@ -33,6 +45,10 @@ export const DATA_POINT_LAYOUT = {
   provider_fetch: {
     blobs: ["event", "outcome", "document", "url"],
     doubles: ["durationMs", "status"],
+  },
+  token_replay_suspected: {
+    blobs: ["event", "action", "route", "credential", "colo"],
+    doubles: ["networks"],
   },
 } as const;
 
@@ -71,6 +87,14 @@ export function providerFetchDataPoint(f: ProviderFetch): AnalyticsEngineDataPoi
   };
 }
 
+export function replaySuspectedDataPoint(r: ReplaySuspected): AnalyticsEngineDataPoint {
+  return {
+    indexes: ["token_replay_suspected"],
+    blobs: ["token_replay_suspected", r.action, r.route, r.credential, r.colo ?? ""].map(blob),
+    doubles: [r.networks],
+  };
+}
+
 /**
  * A sink over the `AUTH_METRICS` binding (a Workers Analytics Engine dataset); a no-op when the
  * binding is absent. A failing write is logged, never thrown.
@@ -87,6 +111,7 @@ export function metricsSinkFor(binding: unknown, log: (line: Record<string, unkn
   return {
     decision: (decision) => write(decisionDataPoint(decision)),
     providerFetch: (fetch) => write(providerFetchDataPoint(fetch)),
+    replaySuspected: (suspicion) => write(replaySuspectedDataPoint(suspicion)),
   };
 }
 

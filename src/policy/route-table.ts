@@ -101,5 +101,6 @@ export class RouteTable {
 /** What decides admission; the unauthenticated answer (login or 401) does not. */
 function policyKey(route: RoutePolicy): string {
   if (route.access === "public") return "public";
-  return JSON.stringify([route.allow ?? null, route.requireClaims]);
+  // The issuers and scopes a route accepts decide admission as much as its claim rules do.
+  return JSON.stringify([route.allow ?? null, route.requireClaims, route.issuers, route.requireScopes]);
 }

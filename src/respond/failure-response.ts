@@ -74,6 +74,7 @@ export function respondToFailure(failure: Failure, context: FailureContext = NO_
         return failure.reason === "groups_overage"
           ? groupsWithheldPage(context.identity, context.formActionOrigins ?? [])
           : forbiddenPage(context.identity, context.formActionOrigins ?? []);
+      if (failure.reason === "insufficient_scope") return insufficientScope(failure, context);
       return failure.reason === "groups_overage"
         ? json(403, { error: "forbidden", error_description: GROUPS_WITHHELD })
         : json(403, { error: "forbidden" });
@@ -156,6 +157,17 @@ function challenge(
   const realm = `Bearer realm="${context.realm}"`;
   const response = json(status, { error: error ?? "unauthenticated" });
   response.headers.set("www-authenticate", error === undefined ? realm : `${realm}, error="${error}"`);
+  return response;
+}
+
+/** RFC 6750 §3.1: 403 with `error="insufficient_scope"` and the scopes the resource requires. */
+function insufficientScope(failure: Failure, context: FailureContext): Response {
+  const response = json(403, { error: "insufficient_scope" });
+  const scope = (failure.requiredScopes ?? []).join(" ");
+  response.headers.set(
+    "www-authenticate",
+    `Bearer realm="${context.realm}", error="insufficient_scope"${scope === "" ? "" : `, scope="${scope}"`}`,
+  );
   return response;
 }
 

@@ -79,7 +79,7 @@ describe("the host of a route rule", () => {
         ],
       }),
     ).toEqual([
-      'AUTH_ROUTES[3].pattern: its own path "/team/list" on host "c.example.com", read with letter case ignored, falls under AUTH_ROUTES[2] ("/Team/*"), which grants other access than AUTH_ROUTES[3] ("/team/list"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+      'AUTH_ROUTES[3].pattern: its own path "/team/list" on host "c.example.com", read with letter case ignored, falls under AUTH_ROUTES[2] ("/Team/*"), which grants other access than AUTH_ROUTES[3] ("/team/list"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow, require_claims, issuers and require_scopes',
     ]);
   });
 });

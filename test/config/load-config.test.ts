@@ -47,7 +47,7 @@ describe("loading the configuration", () => {
       'AUTH_ROUTES[1].pattern: "*" is only allowed as a final "/*" (got "/a/*/b")',
       'AUTH_ROUTES[2].pattern: must start with "/" or be "*" (got "admin/*")',
       'AUTH_ROUTES[2].access: must be "public" or "authenticated"',
-      'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age, host, require_dpop',
+      'AUTH_ROUTES[3].acess: unknown key "acess"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age, host, require_dpop, issuers, require_scopes, refuse_replayed',
       'AUTH_ROUTES[4].allow.group: unknown key "group"; known: groups, emails, email_domains',
     ]);
   });
@@ -67,9 +67,9 @@ describe("loading the configuration", () => {
         ],
       }),
     ).toEqual([
-      'AUTH_ROUTES[1].pattern: its own path "/admin/status", read with letter case ignored, falls under AUTH_ROUTES[0] ("/Admin/*"), which grants other access than AUTH_ROUTES[1] ("/admin/status"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
-      'AUTH_ROUTES[3].pattern: its own path "/team", read with trailing slash added, falls under AUTH_ROUTES[2] ("/team/"), which grants other access than AUTH_ROUTES[3] ("/team/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
-      'AUTH_ROUTES[5].pattern: its own path "/Docs/private", read with letter case ignored, falls under AUTH_ROUTES[4] ("/docs/*"), which grants other access than AUTH_ROUTES[5] ("/Docs/private/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow and require_claims',
+      'AUTH_ROUTES[1].pattern: its own path "/admin/status", read with letter case ignored, falls under AUTH_ROUTES[0] ("/Admin/*"), which grants other access than AUTH_ROUTES[1] ("/admin/status"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow, require_claims, issuers and require_scopes',
+      'AUTH_ROUTES[3].pattern: its own path "/team", read with trailing slash added, falls under AUTH_ROUTES[2] ("/team/"), which grants other access than AUTH_ROUTES[3] ("/team/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow, require_claims, issuers and require_scopes',
+      'AUTH_ROUTES[5].pattern: its own path "/Docs/private", read with letter case ignored, falls under AUTH_ROUTES[4] ("/docs/*"), which grants other access than AUTH_ROUTES[5] ("/Docs/private/*"): origins that read paths so serve both as one page, so every request for it would be refused as ambiguous; spell the two patterns alike (letter case, trailing slash) or give both rules the same access, allow, require_claims, issuers and require_scopes',
     ]);
     // The same patterns with the same access, or an exception written in the rules' own letter case, load.
     expect(

@@ -75,7 +75,7 @@ describe("step-up route fields in the configuration", () => {
 
   it("names the step-up fields among the known keys of a route rule", () => {
     expect(problems({ AUTH_ROUTES: [{ pattern: "*", require_acrs: ["x"] }] })).toEqual([
-      'AUTH_ROUTES[0].require_acrs: unknown key "require_acrs"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age, host, require_dpop',
+      'AUTH_ROUTES[0].require_acrs: unknown key "require_acrs"; known: pattern, access, unauthenticated, allow, require_claims, assertion_audience, require_acr, require_amr, max_age, host, require_dpop, issuers, require_scopes, refuse_replayed',
     ]);
   });
 });

@@ -27,6 +27,7 @@ describe("GET /auth/health in detail (HEALTH_TOKEN as a bearer token)", () => {
       },
       issuers: [
         {
+          name: "login",
           issuer: "https://issuer.test",
           usable: true,
           keys: {
@@ -89,6 +90,7 @@ describe("GET /auth/health in detail (HEALTH_TOKEN as a bearer token)", () => {
     const body = (await res.json()) as { status: string; issuers: unknown[] };
     expect(body.status).toBe("unavailable");
     expect(body.issuers[0]).toEqual({
+      name: "login",
       issuer: "https://issuer.test",
       usable: false,
       keys: null,

@@ -182,7 +182,7 @@ describe("hostile algorithms", () => {
     await expectForwardedAs(h, h.bearer(token), "user-123");
   });
 
-  it("refuses crit in any form, b64:false, zip, a nested JWT (cty) and a typ that is not JWT", async () => {
+  it("refuses crit in any form, b64:false, zip, a nested JWT (cty), a typ that is not JWT, and an access token where ID tokens are expected (RFC 9068 §4)", async () => {
     const h = await createHarness();
     const key = h.issuer.keys[0]!;
     const claims = JSON.stringify(validClaims(h.nowSeconds()));
@@ -195,7 +195,8 @@ describe("hostile algorithms", () => {
       [{ b64: true }, "malformed"],
       [{ zip: "DEF" }, "malformed"],
       [{ cty: "JWT" }, "unsupported_token_type"],
-      [{ typ: "at+jwt" }, "unsupported_token_type"],
+      [{ typ: "at+jwt" }, "token_type_not_allowed"],
+      [{ typ: "application/AT+JWT" }, "token_type_not_allowed"],
       [{ typ: "JWE" }, "unsupported_token_type"],
       [{ typ: 1 }, "unsupported_token_type"],
     ];

@@ -45,7 +45,8 @@ describe("hostile encodings", () => {
       [`${header}.${payload}.${signature}.${signature}`, "malformed"],
       // Canonical base64url of other bytes: it decodes, and the signature is wrong.
       [`${header}.${payload}.${signature}A`, "bad_signature"],
-      [`${header}..${signature}`, "bad_signature"],
+      // An empty payload is no JSON object: refused before its issuer is chosen, before any key.
+      [`${header}..${signature}`, "malformed"],
       [`${header}.${payload}.${signature.slice(0, 340)}`, "bad_signature"],
     ];
     for (const [index, [variant, reason]] of refusedAt401.entries()) {

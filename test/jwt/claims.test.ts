@@ -4,8 +4,9 @@ import { type ClaimExpectations, checkIdTokenClaims } from "../../src/jwt/claims
 const NOW = 1_800_000_000;
 const expectations: ClaimExpectations = {
   issuer: "https://issuer.test",
-  clientId: "client-1",
+  clientIds: ["client-1"],
   trustedAudiences: ["partner-api"],
+  checkAuthorizedParty: true,
   clockLeewaySeconds: 30,
   maxTokenLifetimeSeconds: 86_400,
 };

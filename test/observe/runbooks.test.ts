@@ -188,7 +188,7 @@ describe("runbooks: each failure mode, simulated", () => {
     expect((await h.fetch("/api/admin/users", h.bearer(accessToken))).status).toBe(401);
     const idToken = await signToken(key, validClaims(h.nowSeconds()));
     expect((await h.fetch("/api/admin/users", h.bearer(idToken))).status).toBe(403);
-    expect(reasons(h)).toEqual(["unsupported_token_type", "forbidden_by_policy"]);
+    expect(reasons(h)).toEqual(["token_type_not_allowed", "forbidden_by_policy"]);
   });
 
   it("F4 missing nonce: the callback's check names the reason (the browser flow itself is tested with the login flow)", () => {
@@ -196,8 +196,9 @@ describe("runbooks: each failure mode, simulated", () => {
     const claims = { iss: ISSUER, sub: "u", aud: CLIENT_ID, iat: now, exp: now + 600 };
     const expect_ = {
       issuer: ISSUER,
-      clientId: CLIENT_ID,
+      clientIds: [CLIENT_ID],
       trustedAudiences: [],
+      checkAuthorizedParty: true,
       clockLeewaySeconds: 30,
       maxTokenLifetimeSeconds: 86_400,
       nonce: "n-0S6_WzA2Mj",

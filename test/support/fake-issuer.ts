@@ -84,18 +84,22 @@ export class FakeIssuer {
   userinfoHandler: ((request: Request) => Promise<Response> | Response) | undefined;
   readonly fetches: string[] = [];
 
-  constructor(keys: SigningKey[]) {
+  /** The issuer identifier (`iss`); each instance of the fake is its own provider at its own origin. */
+  readonly url: string;
+
+  constructor(keys: SigningKey[], url: string = ISSUER) {
     this.keys = keys;
+    this.url = url;
   }
 
   get discoveryDocument() {
     return {
-      issuer: ISSUER,
-      jwks_uri: `${ISSUER}/jwks`,
-      authorization_endpoint: `${ISSUER}/authorize`,
-      token_endpoint: `${ISSUER}/token`,
-      end_session_endpoint: `${ISSUER}/logout`,
-      userinfo_endpoint: `${ISSUER}/userinfo`,
+      issuer: this.url,
+      jwks_uri: `${this.url}/jwks`,
+      authorization_endpoint: `${this.url}/authorize`,
+      token_endpoint: `${this.url}/token`,
+      end_session_endpoint: `${this.url}/logout`,
+      userinfo_endpoint: `${this.url}/userinfo`,
     };
   }
 
@@ -119,7 +123,7 @@ export class FakeIssuer {
   /** Answers requests for the issuer's host; undefined for any other host. */
   async handle(request: Request): Promise<Response | undefined> {
     const url = new URL(request.url);
-    if (url.origin !== ISSUER) return undefined;
+    if (url.origin !== this.url) return undefined;
     this.fetches.push(url.pathname);
     if (url.pathname === "/.well-known/openid-configuration") {
       if (this.discoveryResponder) return this.discoveryResponder(request);

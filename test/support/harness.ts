@@ -39,6 +39,8 @@ export interface Clock {
 export interface HarnessOptions {
   readonly vars?: Record<string, unknown>;
   readonly issuer?: FakeIssuer;
+  /** More providers behind the fetch seam (the issuers of AUTH_ISSUERS), each at its own origin. */
+  readonly otherIssuers?: readonly FakeIssuer[];
   readonly nowMs?: number;
   /** The `AUTH_METRICS` binding: a recording fake by default, `false` for none (unbound). */
   readonly metrics?: FakeDataset | false;
@@ -90,8 +92,10 @@ export async function createHarness(options: HarnessOptions = {}) {
     fetch: async (request) => {
       outbound.push(request.url);
       outboundRequests.push({ url: request.url, headers: new Headers(request.headers) });
-      const fromIssuer = await issuer.handle(request);
-      if (fromIssuer) return fromIssuer;
+      for (const provider of [issuer, ...(options.otherIssuers ?? [])]) {
+        const fromIssuer = await provider.handle(request);
+        if (fromIssuer) return fromIssuer;
+      }
       if (new URL(request.url).origin === ORIGIN) {
         originCalls.push({
           method: request.method,
