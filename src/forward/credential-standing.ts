@@ -1,4 +1,5 @@
 import type { Authenticated } from "../authenticate.ts";
+import { LOGIN_ISSUER_NAME } from "../config/schema-issuers.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import type { Runtime } from "../platform.ts";
 import { findRevocation, isSignedOut, revocationSubject } from "../revocation/check-revocation.ts";
@@ -17,7 +18,7 @@ const EXPIRED_SESSION_REASONS = new Set(["session_expired", "session_idle", "ses
  * The checks the gate made when it admitted `auth`, made again for a connection that outlives its
  * request: the identity's expiry (a bearer token's `exp`; a session's absolute and idle limits and its
  * renewable identity, through the session store), the operator's revocations, and the sign-outs seen
- * by the revocation fence and KV. A store or fence that cannot be asked right now is not an ending:
+ * by the revocation fence and KV (for the sign-in issuer's credentials, as at the gate). A store or fence that cannot be asked right now is not an ending:
  * the next check asks again.
  */
 export function credentialStanding(
@@ -43,6 +44,8 @@ export function credentialStanding(
       identity = session.value.identity;
       token = session.value.record.idToken;
     }
+    // As at the gate: the revocations and sign-outs are the sign-in issuer's; other issuers' tokens expire.
+    if (identity.issuerName !== LOGIN_ISSUER_NAME) return undefined;
     const revocations = await state.revocations.current(rt);
     if (findRevocation(revocations, revocationSubject(identity), nowSeconds)) return "revoked";
     if (
