@@ -10,10 +10,12 @@ import {
 } from "./authenticate.ts";
 import { wantsDpopChallenge } from "./dpop/challenge.ts";
 import { type Failure, unauthenticated } from "./failure.ts";
+import { credentialStanding } from "./forward/credential-standing.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
 import { stripRoutingHeaders } from "./forward/routing-headers.ts";
+import { isWebSocketUpgrade, relayWebSocket } from "./forward/websocket.ts";
 import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
 import type { IsolateState } from "./isolate-state.ts";
@@ -205,7 +207,12 @@ export async function gateRequest(
       ...kidAndTier,
     });
   const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: true });
-  return decision.finish(keepPrivate(answer.response), {
+  // A WebSocket lives past this request: the gate relays it and closes it when the credential ends.
+  const response =
+    answer.ok && isWebSocketUpgrade(request) && answer.response.webSocket
+      ? relayWebSocket(answer.response, socketStanding(auth, request, url, scheme.session, rt, state))
+      : keepPrivate(answer.response);
+  return decision.finish(response, {
     outcome: answer.ok ? "forwarded" : "error",
     ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),
     credential: auth.via,
@@ -247,6 +254,20 @@ const AMBIGUOUS = "(ambiguous path)";
 function presentedCredential(request: Request, sessionCookie: string): CredentialKind {
   if (request.headers.has("authorization")) return "bearer";
   return parseCookies(request.headers.get("cookie")).has(sessionCookie) ? "session" : "none";
+}
+
+/** The standing check of a relayed WebSocket: the credential that opened it, checked again. */
+function socketStanding(
+  auth: Authenticated,
+  request: Request,
+  url: URL,
+  sessionCookieName: string,
+  rt: Runtime,
+  state: IsolateState,
+) {
+  const cookie =
+    auth.via === "session" ? parseCookies(request.headers.get("cookie")).get(sessionCookieName) : undefined;
+  return credentialStanding(auth, cookie, url.origin, rt, state);
 }
 
 function forwardedToken(auth: Authenticated): string {
