@@ -84,7 +84,7 @@ function listProblems(list: readonly string[], routes: readonly RoutePolicy[]): 
   if (missed.length > 0)
     problems.push({
       path: PATH,
-      message: `does not send edge-auth's own paths (${missed.join(", ")}) to the worker, so sign-in cannot work; add "/auth/*" and no "!" rule that matches it`,
+      message: `does not send edge-auth's own paths (${missed.join(", ")}) to the worker, so sign-in, sign-out, logout from the provider and the assertion keys cannot work; add "/auth/*" and no "!" rule that matches it`,
     });
   return problems;
 }

@@ -54,7 +54,7 @@ describe("static assets and run_worker_first", () => {
       'assets.run_worker_first: does not cover AUTH_ROUTES[3] ("/admin/*"), so Cloudflare would serve its files to anyone; set run_worker_first = true, or add "/admin" and "/admin/*"',
       'assets.run_worker_first: does not cover AUTH_ROUTES[4] ("/app/*"), so Cloudflare would serve its files to anyone; set run_worker_first = true, or add "/app" and "/app/*"',
       'assets.run_worker_first: does not cover the paths no rule matches (they need an identity), so Cloudflare would serve those files to anyone; set run_worker_first = true, or add "/*"',
-      `assets.run_worker_first: does not send edge-auth's own paths (/auth/login, /auth/callback, /auth/logout, /auth/signed-out, /auth/whoami, /auth/health, /auth/backchannel-logout, /auth/frontchannel-logout, /auth/jwks.json, /auth/revoke) to the worker, so sign-in cannot work; add "/auth/*" and no "!" rule that matches it`,
+      `assets.run_worker_first: does not send edge-auth's own paths (/auth/login, /auth/callback, /auth/logout, /auth/signed-out, /auth/whoami, /auth/health, /auth/backchannel-logout, /auth/frontchannel-logout, /auth/jwks.json, /auth/revoke) to the worker, so sign-in, sign-out, logout from the provider and the assertion keys cannot work; add "/auth/*" and no "!" rule that matches it`,
     ]);
   });
 
@@ -69,7 +69,7 @@ describe("static assets and run_worker_first", () => {
   it("refuses a ! rule over edge-auth's own paths even where the rules are public", () => {
     const routes = [{ pattern: "*", access: "public" }];
     expect(problems(withList(["/*", "!/auth/*"]), routes)).toEqual([
-      `assets.run_worker_first: does not send edge-auth's own paths (/auth/login, /auth/callback, /auth/logout, /auth/signed-out, /auth/whoami, /auth/health, /auth/backchannel-logout, /auth/frontchannel-logout, /auth/jwks.json, /auth/revoke) to the worker, so sign-in cannot work; add "/auth/*" and no "!" rule that matches it`,
+      `assets.run_worker_first: does not send edge-auth's own paths (/auth/login, /auth/callback, /auth/logout, /auth/signed-out, /auth/whoami, /auth/health, /auth/backchannel-logout, /auth/frontchannel-logout, /auth/jwks.json, /auth/revoke) to the worker, so sign-in, sign-out, logout from the provider and the assertion keys cannot work; add "/auth/*" and no "!" rule that matches it`,
     ]);
   });
 
