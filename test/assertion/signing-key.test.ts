@@ -60,7 +60,7 @@ describe("reading ASSERTION_SIGNING_KEY", () => {
       [JSON.stringify({ ...ec, crv: "P-384" }), "EC P-384"],
       [JSON.stringify({ ...ec, kty: "OKP", crv: "X25519" }), "OKP X25519"],
       [JSON.stringify({ keys: [ec] }), "a JWK Set"],
-      ["-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49\n-----END PRIVATE KEY-----", "PEM text, not a JWK"],
+      [await pemOfNewPrivateKey(), "PEM text, not a JWK"],
       ["{not json", "text that is not JSON"],
       ["[1,2]", "JSON that is not an object"],
       [JSON.stringify({ crv: "P-256" }), "no kty"],
@@ -179,3 +179,15 @@ describe("reading ASSERTION_SIGNING_KEY", () => {
     ]);
   });
 });
+
+/** A P-256 private key made now, as PKCS #8 PEM text: what `openssl genpkey` would give a user. */
+async function pemOfNewPrivateKey(): Promise<string> {
+  const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
+  const der = new Uint8Array((await crypto.subtle.exportKey("pkcs8", pair.privateKey)) as ArrayBuffer);
+  const base64 = btoa(String.fromCharCode(...der));
+  const label = "PRIVATE KEY";
+  return `-----BEGIN ${label}-----\n${base64.match(/.{1,64}/g)?.join("\n")}\n-----END ${label}-----`;
+}

@@ -36,7 +36,7 @@ describe("checking a deployment", () => {
     const secrets = {
       SESSION_SECRET: STRONG_SECRET,
       OIDC_CLIENT_SECRET: "s3cret",
-      WEBHOOK_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----",
+      WEBHOOK_SIGNING_KEY: "whsec-stand-in-for-a-signing-key",
       HEALTH_TOKEN: STRONG_SECRET,
     };
     expect(judged(deployment({ ...vars, ...secrets }, { environment: "production" }))).toEqual({

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseStrictJsonObject } from "../../src/jwt/strict-json.ts";
-import { fixedRuns } from "../support/property-runs.ts";
+import { seededRuns } from "../support/property-runs.ts";
 
 const bytesOf = (text: string) => new TextEncoder().encode(text);
 const parse = (text: string) => parseStrictJsonObject(bytesOf(text));
@@ -16,7 +16,7 @@ describe("strict JSON objects", () => {
         const text = JSON.stringify(value, null, pretty ? 2 : undefined);
         expect(parse(text)).toEqual(JSON.parse(text));
       }),
-      fixedRuns(1000),
+      seededRuns(1000),
     );
   });
 
@@ -38,7 +38,7 @@ describe("strict JSON objects", () => {
           expect(parse(text)).toBeUndefined();
         },
       ),
-      fixedRuns(1000),
+      seededRuns(1000),
     );
   });
 

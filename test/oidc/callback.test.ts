@@ -126,7 +126,10 @@ describe("/auth/callback", () => {
     const callbackUrl = h.provider.approve(await browser.startLogin("/x"));
     const [name] = loginCookies(browser);
     const cookie = browser.cookies.get(name!)!;
-    const flipped = `${cookie.value.slice(0, -2)}${cookie.value.endsWith("A") ? "B" : "A"}${cookie.value.slice(-1)}`;
+    // Change the second-to-last character to another one (never to itself: the value is random).
+    const changed = cookie.value.at(-2) === "A" ? "B" : "A";
+    const flipped = `${cookie.value.slice(0, -2)}${changed}${cookie.value.slice(-1)}`;
+    expect(flipped).not.toBe(cookie.value);
     browser.cookies.set(name!, { ...cookie, value: flipped });
     const res = await browser.visit(callbackUrl);
     expect(res.status).toBe(400);

@@ -4,7 +4,7 @@ import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
 import { normalisePath } from "../../src/config/route-pattern.ts";
 import { RouteTable } from "../../src/policy/route-table.ts";
-import { fixedRuns } from "../support/property-runs.ts";
+import { seededRuns } from "../support/property-runs.ts";
 
 function configWith(patterns: readonly string[]): GateConfig {
   const loaded = loadConfig({
@@ -48,7 +48,7 @@ describe("the rule index", () => {
             expect(table.match(normalisePath(candidate)).index).toBe(firstInOrder(config, candidate));
         },
       ),
-      fixedRuns(500),
+      seededRuns(500),
     );
   });
 

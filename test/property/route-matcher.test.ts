@@ -6,7 +6,7 @@ import { normalisePath } from "../../src/config/route-pattern.ts";
 import { matchRoute } from "../../src/policy/match-route.ts";
 import { CLIENT_ID, ISSUER } from "../support/fake-issuer.ts";
 import { createHarness } from "../support/harness.ts";
-import { fixedRuns } from "../support/property-runs.ts";
+import { seededRuns } from "../support/property-runs.ts";
 import {
   configOf,
   gateNeverLaxerProperty,
@@ -98,7 +98,7 @@ describe("the route matcher under random input", () => {
           if (judged.ok) expect(["public", "authenticated"]).toContain(judged.value.access);
           else expect(judged.failure.reason).toBe("ambiguous_path");
         }),
-        fixedRuns(5000),
+        seededRuns(5000),
       );
     },
     PROPERTY_TIMEOUT_MS,
@@ -115,7 +115,7 @@ describe("the route matcher under random input", () => {
             .pathname;
           expect(ruleOf(config, pathname), `${spelled} → ${pathname}`).toBe(ruleOf(config, path));
         }),
-        fixedRuns(3000),
+        seededRuns(3000),
       );
     },
     PROPERTY_TIMEOUT_MS,
@@ -124,7 +124,7 @@ describe("the route matcher under random input", () => {
   it(
     "never admits a path under a rule laxer than the rule of any reading of it, for random rule sets",
     () => {
-      fc.assert(gateNeverLaxerProperty, fixedRuns(3000));
+      fc.assert(gateNeverLaxerProperty, seededRuns(3000));
     },
     PROPERTY_TIMEOUT_MS,
   );
@@ -132,7 +132,7 @@ describe("the route matcher under random input", () => {
   it(
     "keeps every pattern's own path under the rule it falls under as written, never ambiguous, for random rule sets",
     () => {
-      fc.assert(ownPathsProperty, fixedRuns(3000));
+      fc.assert(ownPathsProperty, seededRuns(3000));
     },
     PROPERTY_TIMEOUT_MS,
   );
@@ -219,7 +219,7 @@ describe("the route matcher under random input", () => {
           }
         },
       ),
-      fixedRuns(400),
+      seededRuns(400),
     );
   });
 });

@@ -6,7 +6,7 @@ import { preparseCompactJws } from "../../src/jwt/compact.ts";
 import { parseStrictJsonObject } from "../../src/jwt/strict-json.ts";
 import { verifyIdToken } from "../../src/jwt/verify-id-token.ts";
 import { makeSigningKey, signToken, validClaims } from "../support/fake-issuer.ts";
-import { fixedRuns } from "../support/property-runs.ts";
+import { seededRuns } from "../support/property-runs.ts";
 import { defaultConfig, keySourceFor, offlineRuntime } from "../vectors/wycheproof.ts";
 
 const ALGS = DEFAULTS.allowedAlgorithms;
@@ -61,7 +61,7 @@ describe("the token pre-parser under random input", () => {
         for (const segment of token.split("."))
           expect(encodeBase64Url(decodeBase64UrlStrict(segment)!)).toBe(segment);
       }),
-      fixedRuns(3000),
+      seededRuns(3000),
     );
   });
 
@@ -71,13 +71,13 @@ describe("the token pre-parser under random input", () => {
         const bytes = decodeBase64UrlStrict(text);
         if (bytes) expect(encodeBase64Url(bytes)).toBe(text);
       }),
-      fixedRuns(5000),
+      seededRuns(5000),
     );
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         expect(decodeBase64UrlStrict(encodeBase64Url(bytes))).toEqual(bytes);
       }),
-      fixedRuns(100),
+      seededRuns(100),
     );
   });
 
@@ -86,14 +86,14 @@ describe("the token pre-parser under random input", () => {
       fc.property(fc.uint8Array({ maxLength: 60 }), (bytes) => {
         parseStrictJsonObject(bytes);
       }),
-      fixedRuns(3000),
+      seededRuns(3000),
     );
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
         const parsed = parseStrictJsonObject(utf8.encode(JSON.stringify(object)));
         expect(parsed).toEqual(JSON.parse(JSON.stringify(object)));
       }),
-      fixedRuns(100),
+      seededRuns(100),
     );
     fc.assert(
       fc.property(
@@ -109,7 +109,7 @@ describe("the token pre-parser under random input", () => {
           expect(parseStrictJsonObject(utf8.encode(text))).toBeUndefined();
         },
       ),
-      fixedRuns(100),
+      seededRuns(100),
     );
   });
 });
@@ -149,7 +149,7 @@ describe("the verifier under mutation", () => {
         const result = await verifyIdToken(candidate, config, source, rt);
         if (candidate !== token) expect(result.ok).toBe(false);
       }),
-      fixedRuns(1500),
+      seededRuns(1500),
     );
   });
 });

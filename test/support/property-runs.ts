@@ -5,6 +5,6 @@
  */
 export const PROPERTY_SEED = 20261201;
 
-export function fixedRuns(numRuns: number): { seed: number; numRuns: number } {
+export function seededRuns(numRuns: number): { seed: number; numRuns: number } {
   return { seed: PROPERTY_SEED, numRuns };
 }
