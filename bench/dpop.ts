@@ -1,7 +1,8 @@
 /**
  * `npm run bench:dpop`: the per-request cost of DPoP in workerd (Miniflare), printed as µs per
  * operation: the whole proof verification (verifyDpopProof, ES256), the floor it stands on (one
- * ES256 crypto.subtle.verify), and one replay-store call through the Durable Object. Each step runs
+ * ES256 crypto.subtle.verify), one replay-store call through the Durable Object, and the server-nonce
+ * check that DPOP_NONCE = "required" adds (warm, at a window's first request, in a cold isolate). Each step runs
  * `n` times per request; the time of a request with n = 0 is subtracted; medians of several rounds.
  */
 import { createHash } from "node:crypto";
@@ -69,12 +70,18 @@ try {
   const floor = await microsecondsPerOp("/floor", 2000);
   const verify = await microsecondsPerOp("/verify", 2000);
   const replay = await microsecondsPerOp("/replay", 500);
+  const nonce = await microsecondsPerOp("/nonce", 2000);
+  const nonceWindow = await microsecondsPerOp("/nonce-window", 2000);
+  const nonceCold = await microsecondsPerOp("/nonce-cold", 1000);
   console.log("DPoP per-request cost in workerd (Miniflare), median of %d rounds, µs per operation:", ROUNDS);
   console.log(`  ES256 crypto.subtle.verify (the floor)         ${floor.toFixed(1)}`);
   console.log(
     `  verifyDpopProof, ES256, in full                ${verify.toFixed(1)}  (${(verify / floor).toFixed(2)}× the floor)`,
   );
   console.log(`  replay store: one Durable Object call (seen)   ${replay.toFixed(1)}`);
+  console.log(`  DPOP_NONCE check, warm isolate                 ${nonce.toFixed(1)}`);
+  console.log(`  DPOP_NONCE check, a window's first request     ${nonceWindow.toFixed(1)}`);
+  console.log(`  DPOP_NONCE check, cold isolate (key derived)   ${nonceCold.toFixed(1)}`);
 } finally {
   await mf.dispose();
   rmSync(dir, { recursive: true, force: true });

@@ -193,6 +193,7 @@ export async function authenticate(
       { scheme: credential.kind, token, claims, request },
       state.config,
       rt,
+      state.dpopNonces,
     );
     if (!binding.ok)
       return fail({

@@ -103,6 +103,10 @@ export type FailureReason =
   | "dpop_proof_invalid"
   /** A proof whose `jti` was seen before within its window (RFC 9449 §11.1). */
   | "dpop_replayed"
+  /** DPOP_NONCE = "required" and the proof has no `nonce` claim (RFC 9449 §9): 401 `use_dpop_nonce`. */
+  | "dpop_nonce_required"
+  /** The proof's `nonce` is not one edge-auth handed out lately (expired, forged, another deployment's). */
+  | "dpop_nonce_invalid"
   /** The token's `cnf.jkt` is not the thumbprint of the proof's key, or the token is not DPoP-bound. */
   | "dpop_binding_mismatch"
   /** A DPoP-bound token (`cnf.jkt`) sent as a Bearer token (RFC 9449 §7.2). */
@@ -173,6 +177,8 @@ export interface Failure {
   readonly methods?: { readonly sent: string; readonly allowed: string };
   /** For `step_up`: what the route asks and what fell short. */
   readonly stepUp?: StepUpShortfall;
+  /** For `dpop_nonce_*`: the nonce to use, sent as `DPoP-Nonce` with the challenge (RFC 9449 §9). */
+  readonly dpopNonce?: string;
 }
 
 /** A failure of edge-auth's own (see OwnFailureKind). */

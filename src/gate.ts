@@ -9,6 +9,7 @@ import {
   refusalFields,
 } from "./authenticate.ts";
 import { wantsDpopChallenge } from "./dpop/challenge.ts";
+import { offerNextNonce } from "./dpop/sender-constraint.ts";
 import { type Failure, unauthenticated } from "./failure.ts";
 import { credentialStanding } from "./forward/credential-standing.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
@@ -212,6 +213,7 @@ export async function gateRequest(
     answer.ok && answer.response.status === 101 && isWebSocketUpgrade(request) && answer.response.webSocket
       ? relayWebSocket(answer.response, socketStanding(auth, request, url, scheme.session, rt, state))
       : keepPrivate(answer.response);
+  if (auth.via === "bearer") offerNextNonce(response, auth.dpop);
   return decision.finish(response, {
     outcome: answer.ok ? "forwarded" : "error",
     ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),

@@ -2,6 +2,7 @@ import { AssertionSigner } from "./assertion/assertion-signer.ts";
 import type { GateConfig, IssuerPolicy } from "./config/config.ts";
 import { DEFAULTS } from "./config/defaults.ts";
 import { SecretKeys } from "./crypto/secret-keys.ts";
+import { DpopNonces } from "./dpop/nonce.ts";
 import { KeyCache } from "./jwks/key-cache.ts";
 import { VerifiedTokenCache } from "./jwt/verified-token-cache.ts";
 import { ReplaySuspicion } from "./observe/replay-suspicion.ts";
@@ -32,6 +33,8 @@ export interface IsolateState {
   readonly assertions: AssertionSigner | undefined;
   /** Client networks per credential, for `token_replay_suspected` (this isolate's view only). */
   readonly replaySuspicion: ReplaySuspicion;
+  /** DPoP server nonces (DPOP_NONCE = "required"); absent when proofs need none. */
+  readonly dpopNonces: DpopNonces | undefined;
 }
 
 export function createIsolateState(config: GateConfig): IsolateState {
@@ -66,5 +69,6 @@ export function createIsolateState(config: GateConfig): IsolateState {
       threshold: config.replayNetworkThreshold,
       maxCredentials: DEFAULTS.replaySuspicionMaxCredentials,
     }),
+    dpopNonces: config.dpopNonce === undefined ? undefined : new DpopNonces(config.dpopNonce),
   };
 }

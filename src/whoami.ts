@@ -1,6 +1,7 @@
 import { authenticateRequest, identityFields, refusalFields } from "./authenticate.ts";
 import { AUTH_PATHS } from "./config/defaults.ts";
 import { wantsDpopChallenge } from "./dpop/challenge.ts";
+import { offerNextNonce } from "./dpop/sender-constraint.ts";
 import { cookieScheme, expireCookie } from "./http/cookies.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import { beginDecision } from "./observe/decision-recorder.ts";
@@ -54,6 +55,7 @@ export async function whoami(request: Request, rt: Runtime, state: IsolateState)
   const response = new Response(JSON.stringify(body), {
     headers: { "cache-control": NO_STORE, "content-type": "application/json; charset=utf-8" },
   });
+  if (auth.via === "bearer") offerNextNonce(response, auth.dpop);
   return decision.finish(response, {
     outcome: "answered",
     credential: auth.via,

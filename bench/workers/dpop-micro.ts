@@ -2,8 +2,12 @@
  * The DPoP microbenchmark's worker (bench/dpop.ts): runs one step `n` times inside workerd, so the
  * caller can time the requests from outside (workerd's own clock stands still while code runs).
  * `/verify`: verifyDpopProof in full; `/floor`: one ES256 crypto.subtle.verify; `/replay`: one
- * replay-store call (a Durable Object round trip) per iteration, each with a new jti.
+ * replay-store call (a Durable Object round trip) per iteration, each with a new jti. The server
+ * nonce check of DPOP_NONCE = "required" (src/dpop/nonce.ts): `/nonce` judges a current nonce in a
+ * warm isolate (its window's nonce known); `/nonce-window` judges one at the first request of each
+ * window (one HMAC); `/nonce-cold` in a new isolate each time (HKDF key derivation and the HMACs).
  */
+import { DpopNonces } from "../../src/dpop/nonce.ts";
 import { verifyDpopProof } from "../../src/dpop/proof.ts";
 import type { DpopReplayObject } from "../../src/dpop/replay-object.ts";
 import { durableReplayStore } from "../../src/dpop/replay-store.ts";
@@ -19,6 +23,25 @@ interface Input {
 }
 
 let run = 0;
+
+const NONCE_SETTINGS = { secret: "bench-only-dpop-nonce-secret-5e0c7b2a9f14d83e", windowSeconds: 120 };
+const WINDOW_MS = NONCE_SETTINGS.windowSeconds * 1000;
+/** One isolate's nonces, kept across requests as the gate keeps them (IsolateState). */
+const warmNonces = new DpopNonces(NONCE_SETTINGS);
+
+/** Judges `n` nonces; `fresh` makes a new isolate's nonces each time, `step` moves the clock. */
+async function judgeNonces(n: number, fresh: boolean, stepMs: number): Promise<Response | undefined> {
+  const start = Date.now();
+  for (let i = 0; i < n; i++) {
+    const nowMs = start + i * stepMs;
+    const nonces = fresh ? new DpopNonces(NONCE_SETTINGS) : warmNonces;
+    // The client's nonce from the window before when the clock moves, else this window's.
+    const claim = await warmNonces.current(nowMs - stepMs);
+    const verdict = await nonces.judge(claim, nowMs);
+    if (verdict !== (stepMs === 0 ? "current" : "previous")) return new Response(verdict, { status: 500 });
+  }
+  return undefined;
+}
 
 export default {
   async fetch(request: Request, env: { DPOP_REPLAY: DurableObjectNamespace<DpopReplayObject> }) {
@@ -54,6 +77,15 @@ export default {
       for (let i = 0; i < n; i++)
         if (!(await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, data)))
           return new Response("floor failed", { status: 500 });
+    } else if (url.pathname === "/nonce") {
+      const failed = await judgeNonces(n, false, 0);
+      if (failed) return failed;
+    } else if (url.pathname === "/nonce-window") {
+      const failed = await judgeNonces(n, false, WINDOW_MS);
+      if (failed) return failed;
+    } else if (url.pathname === "/nonce-cold") {
+      const failed = await judgeNonces(n, true, 0);
+      if (failed) return failed;
     } else if (url.pathname === "/replay") {
       const store = durableReplayStore(env.DPOP_REPLAY);
       run++;

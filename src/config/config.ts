@@ -181,6 +181,13 @@ export interface SessionSettings {
   readonly cookieName: string;
 }
 
+/** DPOP_NONCE = "required": the key server nonces are made with, and how long each window lasts. */
+export interface DpopNonceSettings {
+  /** DPOP_NONCE_SECRET, or SESSION_SECRET when that is not set (a key of its own is derived from it). */
+  readonly secret: string;
+  readonly windowSeconds: number;
+}
+
 /** The validated configuration, compiled once per isolate. */
 export interface GateConfig {
   readonly issuer: string;
@@ -225,4 +232,6 @@ export interface GateConfig {
   readonly loginEnabled: boolean;
   /** Signed identity assertions (ASSERTION_SIGNING_KEY); absent when not configured. */
   readonly assertion?: AssertionSettings;
+  /** DPOP_NONCE = "required": DPoP proofs must carry a server nonce (src/dpop/nonce.ts); absent: off. */
+  readonly dpopNonce?: DpopNonceSettings;
 }

@@ -1,4 +1,4 @@
-import { dpopRouteProblems } from "../dpop/config-problems.ts";
+import { dpopNonceProblems, dpopRouteProblems } from "../dpop/config-problems.ts";
 import type { RoutePolicy } from "./config.ts";
 import { DEFAULTS, SUPPORTED_ALGORITHMS } from "./defaults.ts";
 import type { ConfigProblem } from "./problem.ts";
@@ -42,6 +42,7 @@ export function crossFieldProblems(
   }
   problems.push(...sessionProblems(fields, input, routes));
   problems.push(...dpopRouteProblems(routes));
+  problems.push(...dpopNonceProblems(fields, input, secretWeakness));
   problems.push(...stepUpProblems(routes));
   return problems;
 }

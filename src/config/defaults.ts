@@ -108,6 +108,13 @@ export const DEFAULTS = {
   dpopReplayShards: 32,
   /** The longest a request waits for the replay store; then it is unavailable (503). */
   dpopReplayTimeoutMs: 1000,
+  /** DPOP_NONCE: proofs need no server nonce unless asked for (RFC 9449 §9). */
+  dpopNonce: "off",
+  /**
+   * A server nonce's time window: a nonce is accepted in its window and the next, so it lives one to
+   * two windows; a client whose nonce is in its last window gets the next one on a success.
+   */
+  dpopNonceWindowSeconds: 120,
   /** KV refuses an `expirationTtl` below this. */
   kvMinTtlSeconds: 60,
   /**

@@ -2,7 +2,14 @@ import * as v from "valibot";
 import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { type ClaimPath, compileClaimPath } from "../policy/claim-path.ts";
 import { fail, ok, type Result } from "../result.ts";
-import type { GateConfig, IssuerPolicy, LoginSettings, RoutePolicy, SessionSettings } from "./config.ts";
+import type {
+  DpopNonceSettings,
+  GateConfig,
+  IssuerPolicy,
+  LoginSettings,
+  RoutePolicy,
+  SessionSettings,
+} from "./config.ts";
 import { crossFieldProblems } from "./cross-checks.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { type IndexedIssuerEntry, issuerProblems, routeIssuerProblems } from "./issuer-checks.ts";
@@ -171,7 +178,15 @@ export function loadConfig(env: Readonly<Record<string, unknown>>): Result<GateC
     session,
     loginEnabled: session.secret !== undefined,
     ...(assertion === undefined ? {} : { assertion }),
+    ...dpopNonceSettings(raw, session),
   });
+}
+
+/** DPOP_NONCE = "required": nonces made with DPOP_NONCE_SECRET, else SESSION_SECRET (checked present). */
+function dpopNonceSettings(raw: RawEnv, session: SessionSettings): { dpopNonce?: DpopNonceSettings } {
+  const secret = raw.DPOP_NONCE_SECRET ?? session.secret;
+  if ((raw.DPOP_NONCE ?? DEFAULTS.dpopNonce) !== "required" || secret === undefined) return {};
+  return { dpopNonce: { secret, windowSeconds: DEFAULTS.dpopNonceWindowSeconds } };
 }
 
 function loginSettings(raw: RawEnv, authParams: Readonly<Record<string, string | number>>): LoginSettings {

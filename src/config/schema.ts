@@ -104,6 +104,14 @@ export const envSchema = v.looseObject({
     v.picklist(["client_id", "id_token_hint"], 'must be "client_id" or "id_token_hint"'),
   ),
   SESSION_SECRET: v.optional(v.string("must be a string")),
+  DPOP_NONCE: v.optional(
+    v.pipe(
+      v.string('must be "off" or "required"'),
+      v.trim(),
+      v.picklist(["off", "required"], 'must be "off" (the default) or "required"'),
+    ),
+  ),
+  DPOP_NONCE_SECRET: v.optional(v.string("must be a string")),
   FORWARDED_HEADERS: v.optional(
     v.pipe(
       v.string('must be "strip" or "set"'),

@@ -1,6 +1,7 @@
 /** The secrets edge-auth reads. They belong in `wrangler secret put`, never in `[vars]`. */
 export const SECRET_VARS = [
   "SESSION_SECRET",
+  "DPOP_NONCE_SECRET",
   "OIDC_CLIENT_SECRET",
   "HEALTH_TOKEN",
   "REVOCATION_ADMIN_TOKEN",

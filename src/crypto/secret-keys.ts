@@ -2,7 +2,7 @@ import { decodeBase64UrlStrict, encodeBase64Url } from "../jwt/base64url.ts";
 import type { Platform } from "../platform.ts";
 
 /** What a derived key is for; each purpose has its own key, so no value can be moved between uses. */
-export type KeyPurpose = "login-transaction" | "refresh-token" | "session-cookie";
+export type KeyPurpose = "login-transaction" | "refresh-token" | "session-cookie" | "dpop-nonce";
 
 const SEALED_PREFIX = "v1.";
 const IV_BYTES = 12;

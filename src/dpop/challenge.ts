@@ -14,6 +14,15 @@ const PROOF_REASONS: ReadonlySet<FailureReason> = new Set([
 ]);
 
 /**
+ * Reasons that ask for a server nonce: `use_dpop_nonce` (RFC 9449 §8, §9), each with its
+ * `error_description` (fixed text: nothing the client sent is echoed).
+ */
+const NONCE_DESCRIPTIONS: ReadonlyMap<FailureReason, string> = new Map([
+  ["dpop_nonce_required", "Resource server requires nonce in DPoP proof"],
+  ["dpop_nonce_invalid", "The DPoP proof's nonce is not current; use the one in the DPoP-Nonce header"],
+]);
+
+/**
  * Whether a refusal answers with a DPoP challenge instead of a Bearer one: on a route that requires
  * DPoP, when the client used the DPoP scheme, and for every DPoP reason (a downgrade included, so
  * the client learns to send a proof).
@@ -25,7 +34,9 @@ export function wantsDpopChallenge(request: Request, requireDpop: boolean, reaso
 
 /**
  * `WWW-Authenticate: DPoP realm="…", error="…", algs="…"` (RFC 9449 §7.1): `invalid_dpop_proof` for a
- * failed proof, `error` as given otherwise (none when no credential was sent).
+ * failed proof, `use_dpop_nonce` with an `error_description` for a missing or stale nonce (§8.1, §9;
+ * the response carries the nonce in `DPoP-Nonce`), `error` as given otherwise (none when no
+ * credential was sent).
  */
 export function dpopChallengeHeader(
   realm: string,
@@ -33,7 +44,16 @@ export function dpopChallengeHeader(
   reason: FailureReason,
   error: string | undefined,
 ): { readonly header: string; readonly error: string | undefined } {
-  const code = PROOF_REASONS.has(reason) ? "invalid_dpop_proof" : error;
+  const description = NONCE_DESCRIPTIONS.get(reason);
+  const code = PROOF_REASONS.has(reason)
+    ? "invalid_dpop_proof"
+    : description === undefined
+      ? error
+      : "use_dpop_nonce";
   const errorPart = code === undefined ? "" : `, error="${code}"`;
-  return { header: `DPoP realm="${realm}"${errorPart}, algs="${challenge.algs.join(" ")}"`, error: code };
+  const descriptionPart = description === undefined ? "" : `, error_description="${description}"`;
+  return {
+    header: `DPoP realm="${realm}"${errorPart}${descriptionPart}, algs="${challenge.algs.join(" ")}"`,
+    error: code,
+  };
 }

@@ -1,4 +1,5 @@
 import type { RoutePolicy } from "../config/config.ts";
+import { DEFAULTS } from "../config/defaults.ts";
 import type { ConfigProblem } from "../config/problem.ts";
 
 /** The binding of the DPoP replay store's Durable Object namespace (wrangler.toml, docs/dpop.md). */
@@ -40,4 +41,45 @@ function isNamespace(value: unknown): boolean {
     value !== null &&
     typeof (value as { idFromName?: unknown }).idFromName === "function"
   );
+}
+
+/** The vars DPOP_NONCE reads, as far as they parsed (and as given, to tell "absent" from "broken"). */
+interface NonceVars {
+  readonly DPOP_NONCE?: string;
+  readonly DPOP_NONCE_SECRET?: string;
+  readonly SESSION_SECRET?: string;
+}
+
+/**
+ * DPOP_NONCE = "required" makes its nonces with DPOP_NONCE_SECRET, or with SESSION_SECRET when that is
+ * not set: one of them must be there. DPOP_NONCE_SECRET, when set, must be as strong as a session
+ * secret (`weakness` says why not; a weak SESSION_SECRET is reported as itself).
+ */
+export function dpopNonceProblems(
+  fields: NonceVars,
+  input: Readonly<Record<string, unknown>>,
+  weakness: (secret: string) => string | undefined,
+): ConfigProblem[] {
+  const secret = fields.DPOP_NONCE_SECRET;
+  if (secret !== undefined) {
+    const weak = weakness(secret);
+    return weak === undefined
+      ? []
+      : [
+          {
+            path: "DPOP_NONCE_SECRET",
+            message: `is too weak (${weak}); use a random value of at least ${DEFAULTS.sessionSecretMinBytes} bytes, e.g. \`openssl rand -base64 32 | npx wrangler secret put DPOP_NONCE_SECRET\``,
+          },
+        ];
+  }
+  const sessionSecret = input.SESSION_SECRET;
+  const hasSessionSecret = typeof sessionSecret === "string" && sessionSecret.length > 0;
+  if (fields.DPOP_NONCE !== "required" || hasSessionSecret || input.DPOP_NONCE_SECRET !== undefined)
+    return [];
+  return [
+    {
+      path: "DPOP_NONCE_SECRET",
+      message: `is required because DPOP_NONCE = "required" makes its nonces with it (or with SESSION_SECRET, when sign-in is configured); set a random value of at least ${DEFAULTS.sessionSecretMinBytes} bytes (e.g. \`openssl rand -base64 32 | npx wrangler secret put DPOP_NONCE_SECRET\`), or set DPOP_NONCE = "off"`,
+    },
+  ];
 }

@@ -38,6 +38,8 @@ export interface VerifiedProof {
   readonly jkt: string;
   /** Until when this proof would be accepted: its `jti` must be remembered that long. */
   readonly acceptableUntilSeconds: number;
+  /** The `nonce` claim as sent (RFC 9449 §4.2), judged by the caller when nonces are required (§9). */
+  readonly nonce: unknown;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function verifyDpopProof(
     jti: claims.jti as string,
     jkt,
     acceptableUntilSeconds: Math.ceil(iat + expect.windowSeconds + expect.leewaySeconds),
+    nonce: claims.nonce,
   });
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULTS } from "../config/defaults.ts";
 import { type DpopChallenge, dpopChallengeHeader } from "../dpop/challenge.ts";
+import { DPOP_NONCE_HEADER } from "../dpop/nonce.ts";
 import type { Failure, OwnFailure } from "../failure.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { PAGE_SECURITY_HEADERS } from "../pages/page.ts";
@@ -152,6 +153,8 @@ function challenge(
     const dpop = dpopChallengeHeader(context.realm, context.dpop, failure.reason, error);
     const response = json(status, { error: dpop.error ?? "unauthenticated" });
     response.headers.set("www-authenticate", dpop.header);
+    // RFC 9449 §9: the nonce to use comes with the `use_dpop_nonce` challenge.
+    if (failure.dpopNonce !== undefined) response.headers.set(DPOP_NONCE_HEADER, failure.dpopNonce);
     return response;
   }
   const realm = `Bearer realm="${context.realm}"`;
