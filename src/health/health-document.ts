@@ -3,7 +3,7 @@ import { LOGIN_ISSUER_NAME } from "../config/schema-issuers.ts";
 import type { Runtime } from "../platform.ts";
 import { NO_STORE } from "../respond/no-store.ts";
 import type { RevocationCache } from "../revocation/revocation-cache.ts";
-import { configFingerprint } from "./config-fingerprint.ts";
+import type { ConfigFingerprint } from "./config-fingerprint.ts";
 import { type HealthAccess, healthAccessFor } from "./health-access.ts";
 import type { KeyHealth, KeyHealthSource } from "./key-health.ts";
 import { probeKv } from "./kv-probe.ts";
@@ -18,6 +18,7 @@ export type HealthStatus = "ok" | "degraded" | "unavailable";
 
 export interface HealthSources {
   readonly config: GateConfig;
+  readonly fingerprint: ConfigFingerprint;
   readonly keys: readonly KeyHealthSource[];
   readonly revocations: RevocationCache;
 }
@@ -55,7 +56,7 @@ export async function buildHealthDocument(
       status,
       time: new Date(now).toISOString(),
       config: {
-        fingerprint: await configFingerprint(sources.config),
+        fingerprint: await sources.fingerprint.value(),
         issuer: sources.config.issuer,
         clientId: sources.config.clientId,
         routeRules: sources.config.routes.length,

@@ -40,7 +40,7 @@ export async function authenticateSession(
   state: IsolateState,
 ): Promise<Result<SessionIdentity, SessionFailure>> {
   const { config, secrets, sessions } = state;
-  const handle = secrets ? await readSessionCookie(cookieValue, secrets) : undefined;
+  const handle = secrets ? await readSessionCookie(cookieValue, secrets, state.verifiedCookies) : undefined;
   if (!handle) return refuse(unauthenticated("session_malformed"), true);
 
   const loaded = await sessions.load(rt, handle);

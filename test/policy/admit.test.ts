@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config/load-config.ts";
 import { sealVerifiedIdentity } from "../../src/identity.ts";
 import { judgeAccess } from "../../src/policy/admit.ts";
 import { topLevelClaim } from "../../src/policy/claim-path.ts";
-import { matchRoute } from "../../src/policy/match-route.ts";
+import { matchRouteOf } from "../support/route-rules.ts";
 
 function routeWith(rule: Record<string, unknown>) {
   const loaded = loadConfig({
@@ -277,7 +277,7 @@ describe("route matching", () => {
   });
   const config = loaded.ok ? loaded.value : undefined;
   const ruleFor = (path: string) => {
-    const judged = matchRoute(config!, "site.test", path);
+    const judged = matchRouteOf(config!, "site.test", path);
     if (!judged.ok) throw new Error(`${path} is ambiguous`);
     return judged.value;
   };
