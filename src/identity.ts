@@ -50,39 +50,74 @@ export interface VerifiedIdentity {
 }
 
 /**
- * Seals claims that have passed verification into an identity, reading each claim by its one typing
- * rule (src/policy/claim-types.ts). Call it only with claims whose signature and rules were checked.
+ * Claims whose signature and rules were checked, with `iss`, `sub` and `exp` as those checks read them
+ * (jwt/claims.ts `CheckedClaims`; a session's, as its record keeps them).
+ */
+export interface VerifiedClaims {
+  readonly iss: string;
+  readonly sub: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+  readonly all: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Seals checked claims into an identity, reading each optional claim by its one typing rule
+ * (src/policy/claim-types.ts). Call it only with claims whose signature and rules were checked.
  */
 export function sealVerifiedIdentity(
-  claims: Readonly<Record<string, unknown>>,
+  checked: VerifiedClaims,
   groupsClaim: ClaimPath,
   source: IdentitySource = LOGIN_ID_TOKEN,
 ): VerifiedIdentity {
-  const wrongTypes: Record<string, JsonType> = {};
-  const email = readStringClaim(claims, "email");
-  const emailVerified = readBooleanClaim(claims, "email_verified");
-  const name = readStringClaim(claims, "name");
-  const groups = readGroupsClaim(claims, groupsClaim);
-  for (const [claim, reading] of [
-    ["email", email],
-    ["email_verified", emailVerified],
-    ["name", name],
-    [groupsClaim.name, groups],
-  ] as const) {
-    if (reading.kind === "wrong_type") wrongTypes[claim] = reading.found;
+  return new SealedIdentity(checked, groupsClaim, source);
+}
+
+/**
+ * The one maker of `VerifiedIdentity` values: not exported, and it alone carries the brand, so no other
+ * module can make one (an object literal lacks the brand). One fixed shape for every identity.
+ */
+class SealedIdentity implements VerifiedIdentity {
+  declare readonly [verified]: true;
+  readonly issuer: string;
+  readonly issuerName: string;
+  readonly tokenType: TokenType;
+  readonly sub: string;
+  readonly email: string | undefined;
+  readonly emailVerified: boolean | undefined;
+  readonly name: string | undefined;
+  readonly groups: readonly string[];
+  readonly groupsWithheld: boolean;
+  readonly wrongTypes: Readonly<Record<string, JsonType>>;
+  readonly expiresAt: number;
+  readonly claims: Readonly<Record<string, unknown>>;
+
+  constructor(checked: VerifiedClaims, groupsClaim: ClaimPath, source: IdentitySource) {
+    const claims = checked.all;
+    const wrongTypes: Record<string, JsonType> = {};
+    const email = readStringClaim(claims, "email");
+    const emailVerified = readBooleanClaim(claims, "email_verified");
+    const name = readStringClaim(claims, "name");
+    const groups = readGroupsClaim(claims, groupsClaim);
+    for (const [claim, reading] of [
+      ["email", email],
+      ["email_verified", emailVerified],
+      ["name", name],
+      [groupsClaim.name, groups],
+    ] as const) {
+      if (reading.kind === "wrong_type") wrongTypes[claim] = reading.found;
+    }
+    this.issuer = checked.iss;
+    this.issuerName = source.issuerName;
+    this.tokenType = source.tokenType;
+    this.sub = checked.sub;
+    this.email = email.kind === "value" ? email.value : undefined;
+    this.emailVerified = emailVerified.kind === "value" ? emailVerified.value : undefined;
+    this.name = name.kind === "value" ? name.value : undefined;
+    this.groups = groups.kind === "value" ? groups.value : [];
+    this.groupsWithheld = groupsWithheld(claims);
+    this.wrongTypes = wrongTypes;
+    this.expiresAt = checked.exp;
+    this.claims = claims;
   }
-  return {
-    issuer: claims.iss as string,
-    issuerName: source.issuerName,
-    tokenType: source.tokenType,
-    sub: claims.sub as string,
-    email: email.kind === "value" ? email.value : undefined,
-    emailVerified: emailVerified.kind === "value" ? emailVerified.value : undefined,
-    name: name.kind === "value" ? name.value : undefined,
-    groups: groups.kind === "value" ? groups.value : [],
-    groupsWithheld: groupsWithheld(claims),
-    wrongTypes,
-    expiresAt: claims.exp as number,
-    claims,
-  } as unknown as VerifiedIdentity;
 }

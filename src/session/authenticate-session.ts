@@ -8,9 +8,9 @@ import { readSessionCookie, type SessionHandle } from "./session-id.ts";
 import {
   judgeSession,
   type SessionRecord,
-  sessionClaims,
   sessionIssuedFor,
   sessionMadeOn,
+  sessionVerifiedClaims,
 } from "./session-record.ts";
 
 export interface SessionIdentity {
@@ -75,7 +75,11 @@ export async function authenticateSession(
   } else if (verdict.touch) {
     record = sessions.touch(rt, handle, record);
   }
-  return ok({ identity: sealVerifiedIdentity(sessionClaims(record), config.groupsClaim), record, handle });
+  return ok({
+    identity: sealVerifiedIdentity(sessionVerifiedClaims(record), config.groupsClaim),
+    record,
+    handle,
+  });
 }
 
 function refuse(failure: Failure, forgetCookie: boolean): { ok: false; failure: SessionFailure } {
