@@ -11,6 +11,8 @@ export const USAGE = `npm run bench -- [options]
   --load=wrk|autocannon
   --cold-samples=N    fresh workerd processes per cold-start case (default 5)
   --baseline=<ref>    also measure edge-auth as built at that git ref, side by side
+  --profile=id,id,…   instead of measuring: a CPU profile of each case's worker through workerd's
+                      inspector (edge-auth built unminified), self time per file and function
   --quick             1 round of 2 s, for a smoke test
   --no-write          print only (do not update docs/benchmarks.md and .svg)
   --keep              keep the temporary directory
@@ -28,6 +30,8 @@ export interface BenchOptions {
   readonly only: readonly string[] | undefined;
   readonly load: string | undefined;
   readonly baselineRef: string | undefined;
+  /** Case ids to profile instead of measuring (undefined: measure). */
+  readonly profile: readonly string[] | undefined;
   readonly quick: boolean;
   readonly write: boolean;
   readonly keep: boolean;
@@ -46,6 +50,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       only: { type: "string" },
       load: { type: "string" },
       baseline: { type: "string" },
+      profile: { type: "string" },
       "cold-samples": { type: "string", default: "5" },
       quick: { type: "boolean", default: false },
       "no-write": { type: "boolean", default: false },
@@ -65,6 +70,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     only: args.only?.split(",").map((id) => id.trim()),
     load: args.load,
     baselineRef: args.baseline,
+    profile: args.profile?.split(",").map((id) => id.trim()),
     quick: args.quick,
     write: !args["no-write"],
     keep: args.keep,

@@ -65,10 +65,11 @@ export async function startWorkerd(
   ports: readonly number[],
   logPath: string,
   keepStdout: boolean,
+  extraArgs: readonly string[] = [],
 ): Promise<Workerd> {
   const log = openSync(logPath, "a");
   const startedAt = performance.now();
-  const child = spawn(workerdBin, ["serve", configPath], {
+  const child = spawn(workerdBin, ["serve", configPath, ...extraArgs], {
     detached: true,
     stdio: ["ignore", keepStdout ? log : "ignore", log],
   });

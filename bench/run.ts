@@ -18,6 +18,7 @@ import { measureInterleaved } from "./measure.ts";
 import { type BenchOptions, parseBenchOptions, USAGE } from "./options.ts";
 import { averageBytes, makeTokenPools } from "./pools.ts";
 import { cpuTimeNs, freePort, startWorkerd } from "./processes.ts";
+import { formatProfile, profileWhile, summariseProfile } from "./profile.ts";
 import { printReport, writeReport } from "./report.ts";
 import { signInForSessionCookie } from "./session.ts";
 import type { BenchResults } from "./summary.ts";
@@ -76,9 +77,12 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     date: [wrangler.compatibilityDate, newestDate].sort()[0] as string,
     flags: wrangler.compatibilityFlags,
   };
-  const edgeAuthBundle = bundleEdgeAuth(ROOT, join(dir, "dist"));
   const workers = (name: string) =>
     bundleWorker(ROOT, join(ROOT, "bench/workers", `${name}.ts`), join(dir, "build", `${name}.js`));
+  // A profile needs function names and esbuild's `// src/…` section comments: an unminified build.
+  const edgeAuthBundle = options.profile
+    ? bundleWorker(ROOT, join(ROOT, "src/index.ts"), join(dir, "build", "edge-auth.js"))
+    : bundleEdgeAuth(ROOT, join(dir, "dist"));
   const modules: Record<string, string> = {
     "edge-auth": edgeAuthBundle,
     upstream: workers("upstream"),
@@ -122,12 +126,14 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
   const parts = assemble(dir, modules, defs, compatibility, [{ name: "origin", disk: originSite }]);
   const configPath = writeText(join(dir, "bench.capnp"), renderConfig(parts.services, parts.sockets));
   const workerdBin = join(ROOT, "node_modules/.bin/workerd");
+  const inspectorPort = options.profile ? await freePort() : undefined;
   const workerd = await startWorkerd(
     workerdBin,
     configPath,
     parts.sockets.map((socket) => socket.port),
     join(dir, "workerd.log"),
     options.verbose,
+    inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`],
   );
   stoppers.push(workerd.stop);
   say(
@@ -148,6 +154,27 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
 
   // 6. The load cases, in interleaving order (compared cases next to each other).
   const allCases = benchCases({ connections, variantPorts, tokens, sessionFile, baselineRef });
+  if (options.profile && inspectorPort !== undefined) {
+    for (const id of options.profile) {
+      const profiled = allCases.find((c) => c.id === id);
+      const service = defs.find((def) => def.port === profiled?.port)?.name;
+      if (!profiled || !service) throw new Error(`--profile: no case ${id}`);
+      const spec = { ...profiled, durationSeconds: warmupSeconds };
+      if (warmupSeconds > 0) await generator.run({ ...spec, durationSeconds: Math.max(1, warmupSeconds) });
+      const seconds = durationSeconds * rounds;
+      say(`profiling ${id} (worker ${service}) for ${seconds} s`);
+      const { profile, result } = await profileWhile(inspectorPort, service, () =>
+        generator.run({ ...spec, durationSeconds: seconds }),
+      );
+      const bundle = service.startsWith("edge-auth") ? (modules["edge-auth"] as string) : undefined;
+      const summary = summariseProfile(profile, result.requests, bundle);
+      console.log(
+        formatProfile(`${profiled.label}: ${Math.round(result.rps)} req/s under the profiler`, summary),
+      );
+    }
+    return;
+  }
+
   const cases = only ? allCases.filter((c) => only.some((id) => c.id === id || c.section === id)) : allCases;
   say(
     `${cases.length} cases; about ${Math.round(((cases.length * (rounds * (durationSeconds + 0.3) + warmupSeconds)) / 60) * 10) / 10} min of load (${elapsed()})`,

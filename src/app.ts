@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { respondWithAssertionJwks } from "./assertion/jwks-endpoint.ts";
 import { AUTH_PATHS } from "./config/defaults.ts";
 import { adminRevoke } from "./fence/admin-revoke.ts";

@@ -209,7 +209,7 @@ export async function gateRequest(
   const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: true });
   // A WebSocket lives past this request: the gate relays it and closes it when the credential ends.
   const response =
-    answer.ok && isWebSocketUpgrade(request) && answer.response.webSocket
+    answer.ok && answer.response.status === 101 && isWebSocketUpgrade(request) && answer.response.webSocket
       ? relayWebSocket(answer.response, socketStanding(auth, request, url, scheme.session, rt, state))
       : keepPrivate(answer.response);
   return decision.finish(response, {

@@ -7,7 +7,7 @@ import { fenceClientFor, type RevocationFenceClient } from "./fence/fence-client
 import { gateRequest } from "./gate.ts";
 import { answerAsteriskForm, isAsteriskForm } from "./http/asterisk-form.ts";
 import { createIsolateState, type IsolateState } from "./isolate-state.ts";
-import { metricsSinkFor } from "./observe/metrics.ts";
+import { type MetricsSink, metricsSinkFor } from "./observe/metrics.ts";
 import { requestIdOf } from "./observe/request-id.ts";
 import { startTrace, type TraceContext, traceContextFor, withTraceHeaders } from "./observe/trace-context.ts";
 import { type Platform, type Runtime, workersPlatform } from "./platform.ts";
@@ -55,23 +55,42 @@ export function createWorker(
     return compiled;
   };
 
-  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext, issuer: string): Runtime => {
+  /** What a request's runtime takes from its environment, bound once per environment (not per request). */
+  interface EnvironmentParts {
+    readonly kv: KVNamespace;
+    readonly metrics: MetricsSink;
+    readonly fence?: RevocationFenceClient;
+    readonly dpopReplay?: DpopReplayStore;
+  }
+  const partsByEnv = new WeakMap<object, EnvironmentParts>();
+  const environmentParts = (env: WorkerEnv, issuer: string): EnvironmentParts => {
+    const known = partsByEnv.get(env);
+    if (known) return known;
     const fence = overrides.fence ?? fenceClientFor(env[BINDINGS.fence], issuer);
+    const dpopReplay =
+      overrides.dpopReplay ?? (env.DPOP_REPLAY ? durableReplayStore(env.DPOP_REPLAY) : undefined);
+    const parts: EnvironmentParts = {
+      kv: overrides.kv ?? env.AUTH_KV,
+      metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
+      ...(fence ? { fence } : {}),
+      ...(dpopReplay ? { dpopReplay } : {}),
+    };
+    partsByEnv.set(env, parts);
+    return parts;
+  };
+
+  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext, issuer: string): Runtime => {
+    const parts = environmentParts(env, issuer);
     return {
-      ...platform,
+      now: platform.now,
+      randomBytes: platform.randomBytes,
+      log: platform.log,
       // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
       fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
       trace,
-      kv: overrides.kv ?? env.AUTH_KV,
       waitUntil: (work) => ctx.waitUntil(work),
-      metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
-      ...(fence ? { fence } : {}),
-      ...replayStoreOf(env),
+      ...parts,
     };
-  };
-  const replayStoreOf = (env: WorkerEnv): { dpopReplay?: DpopReplayStore } => {
-    if (overrides.dpopReplay) return { dpopReplay: overrides.dpopReplay };
-    return env.DPOP_REPLAY ? { dpopReplay: durableReplayStore(env.DPOP_REPLAY) } : {};
   };
 
   return {

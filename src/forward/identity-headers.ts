@@ -51,10 +51,21 @@ export function injectIdentityHeaders(
   headers.set(names.issuer, encodeHeaderValue(identity.issuer));
   if (identity.email !== undefined) headers.set(names.email, encodeHeaderValue(identity.email));
   if (identity.name !== undefined) headers.set(names.name, encodeHeaderValue(identity.name));
-  if (identity.groups.length > 0)
-    headers.set(names.groups, identity.groups.map((g) => encodeHeaderValue(g, ",")).join(","));
+  if (identity.groups.length > 0) headers.set(names.groups, groupsHeaderValue(identity.groups));
   if (token !== undefined && config.forwardTokenHeader !== undefined)
     headers.set(config.forwardTokenHeader, token);
+}
+
+/** The groups as one header value: comma-separated, a comma inside a group percent-encoded. */
+export function groupsHeaderValue(groups: readonly string[]): string {
+  let value = "";
+  for (let index = 0; index < groups.length; index++) {
+    const group = groups[index] as string;
+    // Most groups are plain: one regular-expression test each, no per-character work.
+    const encoded = PLAIN_LIST_ITEM.test(group) ? group : encodeHeaderValue(group, ",");
+    value = index === 0 ? encoded : `${value},${encoded}`;
+  }
+  return value;
 }
 
 /**
@@ -82,6 +93,10 @@ export function encodeHeaderValue(value: string, extra = ""): string {
 
 /** Printable ASCII without "%" and without a leading or trailing space: such a value passes as is. */
 const PLAIN_HEADER_VALUE = /^(?:[\x21-\x24\x26-\x7e](?:[\x20-\x24\x26-\x7e]*[\x21-\x24\x26-\x7e])?)?$/;
+
+/** A plain header value (as above) without a comma: a list item that needs no encoding. */
+const PLAIN_LIST_ITEM =
+  /^(?:[\x21-\x24\x26-\x2b\x2d-\x7e](?:[\x20-\x24\x26-\x2b\x2d-\x7e]*[\x21-\x24\x26-\x2b\x2d-\x7e])?)?$/;
 
 function containsAny(value: string, characters: string): boolean {
   for (const char of characters) if (value.includes(char)) return true;

@@ -101,8 +101,12 @@ export function keepPrivate(response: Response): Response {
   const cacheControl = response.headers.get("cache-control");
   const rewritten = new Response(response.body, response);
   for (const name of SHARED_CACHE_HEADERS) rewritten.headers.delete(name);
-  if (cacheControl !== null && UNSHAREABLE.test(cacheControl)) return rewritten;
-  const kept = (cacheControl ?? "")
+  if (cacheControl === null) {
+    rewritten.headers.set("cache-control", "private");
+    return rewritten;
+  }
+  if (UNSHAREABLE.test(cacheControl)) return rewritten;
+  const kept = cacheControl
     .split(",")
     .map((d) => d.trim())
     .filter((d) => d !== "" && !/^(public|s-maxage|private)\b/i.test(d));

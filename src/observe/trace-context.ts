@@ -44,9 +44,18 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
  * come from the platform's random bytes.
  */
 export function traceContextFor(headers: Headers, randomBytes: (length: number) => Uint8Array): TraceContext {
-  const spanId = randomNonZeroHex(8, randomBytes);
   const incoming = parseTraceparent(headers.get(TRACEPARENT));
-  if (!incoming) return startTrace(randomBytes, spanId);
+  if (!incoming) {
+    // One draw for both ids: the span's 8 bytes, then the trace's 16.
+    const bytes = randomBytes(24);
+    return {
+      traceId: hexOf(bytes, 8, 24),
+      spanId: hexOf(bytes, 0, 8),
+      flags: STARTED_TRACE_FLAGS,
+      continued: false,
+    };
+  }
+  const spanId = randomNonZeroHex(8, randomBytes);
   const tracestate = headers.get(TRACESTATE);
   const keepState =
     tracestate !== null &&
@@ -104,12 +113,18 @@ export function parseTraceparent(value: string | null): { traceId: string; flags
   return { traceId, flags };
 }
 
-function randomNonZeroHex(byteLength: number, randomBytes: (length: number) => Uint8Array): string {
-  const bytes = randomBytes(byteLength);
+/** Two lowercase hex digits for every byte value, made once. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+function hexOf(bytes: Uint8Array, start: number, end: number): string {
   let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  for (let index = start; index < end; index++) hex += HEX_BYTES[bytes[index] as number];
   // An all-zero id is invalid (§3.2.2.3/4); the odds are 2^-64 or less, but a fake source can do it.
   return ALL_ZEROS.test(hex) ? `${hex.slice(0, -1)}1` : hex;
+}
+
+function randomNonZeroHex(byteLength: number, randomBytes: (length: number) => Uint8Array): string {
+  return hexOf(randomBytes(byteLength), 0, byteLength);
 }
 
 /**

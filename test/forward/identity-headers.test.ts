@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.ts";
 import {
   encodeHeaderValue,
+  groupsHeaderValue,
   reservedHeaderNames,
   stripIdentityHeaders,
 } from "../../src/forward/identity-headers.ts";
@@ -53,6 +54,24 @@ describe("identity header values", () => {
       }),
       seededRuns(2000),
     );
+  });
+});
+
+describe("the groups header", () => {
+  it("is every group encoded with the comma as an extra character, joined by commas", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string(), fc.string({ unit: "binary" }))), (groups) => {
+        expect(groupsHeaderValue(groups)).toBe(groups.map((g) => encodeHeaderValue(g, ",")).join(","));
+      }),
+      seededRuns(2000),
+    );
+  });
+
+  it("splits back into the groups at its commas", () => {
+    const groups = ["admins", "a,b", "100%", " lead", "Zoë", "ops team"];
+    const value = groupsHeaderValue(groups);
+    expect(value).toBe("admins,a%2Cb,100%25,%20lead,Zo%C3%AB,ops team");
+    expect(value.split(",").map(decodeURIComponent)).toEqual(groups);
   });
 });
 
