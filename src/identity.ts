@@ -16,11 +16,37 @@ export interface IdentitySource {
 export const LOGIN_ID_TOKEN: IdentitySource = { issuerName: "login", tokenType: "id_token" };
 
 /**
- * Who the caller is, proven: only `verifyIdToken` (and the session store, which keeps what it verified)
- * make these, so unverified claims can never reach origin headers by mistake.
+ * Claims whose signature and rules were checked, with `iss`, `sub` and `exp` as those checks read them
+ * (jwt/claims.ts `CheckedClaims`; a session's, as its record keeps them).
  */
-export interface VerifiedIdentity {
-  readonly [verified]: true;
+export interface VerifiedClaims {
+  readonly iss: string;
+  readonly sub: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+  readonly all: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Seals checked claims into an identity, reading each optional claim by its one typing rule
+ * (src/policy/claim-types.ts). Call it only with claims whose signature and rules were checked.
+ */
+export function sealVerifiedIdentity(
+  checked: VerifiedClaims,
+  groupsClaim: ClaimPath,
+  source: IdentitySource = LOGIN_ID_TOKEN,
+): VerifiedIdentity {
+  return new VerifiedIdentity(checked, groupsClaim, source);
+}
+
+/**
+ * Who the caller is, proven: made only by `sealVerifiedIdentity`, from claims the verifier (or the
+ * session store, which keeps what it verified) checked, so unverified claims can never reach origin
+ * headers by mistake. The class is not exported, only its type, and its brand is a symbol no other
+ * module can name: nothing else can construct one, and an object literal does not pass for one.
+ */
+class VerifiedIdentity {
+  declare readonly [verified]: true;
   readonly issuer: string;
   readonly issuerName: string;
   readonly tokenType: TokenType;
@@ -45,50 +71,6 @@ export interface VerifiedIdentity {
    */
   readonly wrongTypes: Readonly<Record<string, JsonType>>;
   /** Seconds since the epoch. */
-  readonly expiresAt: number;
-  readonly claims: Readonly<Record<string, unknown>>;
-}
-
-/**
- * Claims whose signature and rules were checked, with `iss`, `sub` and `exp` as those checks read them
- * (jwt/claims.ts `CheckedClaims`; a session's, as its record keeps them).
- */
-export interface VerifiedClaims {
-  readonly iss: string;
-  readonly sub: string;
-  /** Seconds since the epoch. */
-  readonly exp: number;
-  readonly all: Readonly<Record<string, unknown>>;
-}
-
-/**
- * Seals checked claims into an identity, reading each optional claim by its one typing rule
- * (src/policy/claim-types.ts). Call it only with claims whose signature and rules were checked.
- */
-export function sealVerifiedIdentity(
-  checked: VerifiedClaims,
-  groupsClaim: ClaimPath,
-  source: IdentitySource = LOGIN_ID_TOKEN,
-): VerifiedIdentity {
-  return new SealedIdentity(checked, groupsClaim, source);
-}
-
-/**
- * The one maker of `VerifiedIdentity` values: not exported, and it alone carries the brand, so no other
- * module can make one (an object literal lacks the brand). One fixed shape for every identity.
- */
-class SealedIdentity implements VerifiedIdentity {
-  declare readonly [verified]: true;
-  readonly issuer: string;
-  readonly issuerName: string;
-  readonly tokenType: TokenType;
-  readonly sub: string;
-  readonly email: string | undefined;
-  readonly emailVerified: boolean | undefined;
-  readonly name: string | undefined;
-  readonly groups: readonly string[];
-  readonly groupsWithheld: boolean;
-  readonly wrongTypes: Readonly<Record<string, JsonType>>;
   readonly expiresAt: number;
   readonly claims: Readonly<Record<string, unknown>>;
 
@@ -121,3 +103,5 @@ class SealedIdentity implements VerifiedIdentity {
     this.claims = claims;
   }
 }
+
+export type { VerifiedIdentity };
