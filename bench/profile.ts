@@ -8,6 +8,7 @@
  * larger under the profiler than in production, where an A/B (`--baseline`) is the measure.
  */
 import { readFileSync } from "node:fs";
+import { openSession } from "./inspector.ts";
 
 interface CallFrame {
   readonly functionName: string;
@@ -30,36 +31,6 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-/** One DevTools protocol session over the inspector's WebSocket. */
-async function openSession(url: string): Promise<{
-  send(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
-  close(): void;
-}> {
-  const socket = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("open", () => resolve(), { once: true });
-    socket.addEventListener("error", () => reject(new Error(`inspector ${url} refused the connection`)), {
-      once: true,
-    });
-  });
-  let nextId = 1;
-  const pending = new Map<number, (result: Record<string, unknown>) => void>();
-  socket.addEventListener("message", (event) => {
-    const message = JSON.parse(String(event.data)) as { id?: number; result?: Record<string, unknown> };
-    if (message.id !== undefined) pending.get(message.id)?.(message.result ?? {});
-  });
-  return {
-    send(method, params = {}) {
-      const id = nextId++;
-      return new Promise((resolve) => {
-        pending.set(id, resolve);
-        socket.send(JSON.stringify({ id, method, params }));
-      });
-    },
-    close: () => socket.close(),
-  };
-}
-
 /** Runs `load` with the sampling profiler on in the worker `service`; resolves with the profile. */
 export async function profileWhile<T>(
   inspectorPort: number,
@@ -67,7 +38,7 @@ export async function profileWhile<T>(
   load: () => Promise<T>,
   samplingIntervalUs = 50,
 ): Promise<{ profile: CpuProfile; result: T }> {
-  const session = await openSession(`ws://127.0.0.1:${inspectorPort}/${service}`);
+  const session = await openSession(inspectorPort, service);
   try {
     await session.send("Profiler.enable");
     await session.send("Profiler.setSamplingInterval", { interval: samplingIntervalUs });

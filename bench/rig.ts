@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { bundleEdgeAuth, bundleWorker, readWranglerSettings } from "./build.ts";
 import { assemble, CLIENT_ID, edgeAuthVars, routeRules, writeOriginSite, writeText } from "./harness.ts";
 import { freePort, startWorkerd, type Workerd } from "./processes.ts";
-import { type BenchKey, claimsFor, jwksOf, makeKey, signToken } from "./tokens.ts";
+import { type Alg, type BenchKey, claimsFor, jwksOf, makeKey, signToken } from "./tokens.ts";
 import { renderConfig } from "./workerd-config.ts";
 import type { DelayProfile, Faults } from "./workers/delay.ts";
 
@@ -48,6 +48,8 @@ export interface Rig {
   readonly kv: string;
   readonly issuer: string;
   readonly workerd: Workerd;
+  /** workerd's inspector port, when the rig was started with one. */
+  readonly inspectorPort: number | undefined;
   /** A valid token signed by the provider's current key, distinct per `index`. */
   token(index: number): string;
   /** Sets the waits and faults of the provider and of KV. */
@@ -61,13 +63,21 @@ export interface Rig {
 
 let rigCount = 0;
 
-export async function startRig(dir: string, modules: Modules): Promise<Rig> {
+export interface RigOptions {
+  /** Start workerd with its inspector on a free port (heap readings, profiles). */
+  readonly inspector?: boolean;
+  /** The provider's signing algorithm (ES256 tokens are much quicker to mint in bulk). */
+  readonly alg?: Alg;
+}
+
+export async function startRig(dir: string, modules: Modules, options: RigOptions = {}): Promise<Rig> {
   const rigDir = join(dir, `rig-${rigCount++}`);
+  const alg = options.alg ?? "RS256";
   const ports = { gate: await freePort(), upstream: await freePort(), kv: await freePort() };
   const upstream = `http://127.0.0.1:${ports.upstream}`;
   const issuer = `${upstream}/idp`;
-  let keys: BenchKey[] = [await makeKey("RS256", "rs-1")];
-  let nextKey = await makeKey("RS256", "rs-2");
+  let keys: BenchKey[] = [await makeKey(alg, "key-1")];
+  let nextKey = await makeKey(alg, "key-2");
   const defs = [
     {
       name: "upstream",
@@ -108,12 +118,14 @@ export async function startRig(dir: string, modules: Modules): Promise<Rig> {
     [{ name: "origin", disk: site }],
   );
   const config = writeText(join(rigDir, "rig.capnp"), renderConfig(parts.services, parts.sockets));
+  const inspectorPort = options.inspector ? await freePort() : undefined;
   const workerd = await startWorkerd(
     join(ROOT, "node_modules/.bin/workerd"),
     config,
     parts.sockets.map((socket) => socket.port),
     join(rigDir, "workerd.log"),
     false,
+    inspectorPort === undefined ? [] : [`--inspector-addr=127.0.0.1:${inspectorPort}`],
   );
   const post = async (url: string, body: unknown) => {
     const response = await fetch(url, { method: "POST", body: JSON.stringify(body) });
@@ -127,6 +139,7 @@ export async function startRig(dir: string, modules: Modules): Promise<Rig> {
     kv: `http://127.0.0.1:${ports.kv}`,
     issuer,
     workerd,
+    inspectorPort,
     token: (index) =>
       signToken(
         keys[keys.length - 1] as BenchKey,
@@ -152,7 +165,7 @@ export async function startRig(dir: string, modules: Modules): Promise<Rig> {
     async rotateKey() {
       keys = [...keys.slice(-1), nextKey];
       await post(`${upstream}/__bench/jwks?path=/idp`, jwksOf(keys));
-      nextKey = await makeKey("RS256", `rs-${keys.length + 1}-${Date.now()}`);
+      nextKey = await makeKey(alg, `key-${keys.length + 1}-${Date.now()}`);
     },
     stop: workerd.stop,
   };

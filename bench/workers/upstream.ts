@@ -14,7 +14,7 @@ interface IssuerSetup {
   readonly issuer: string;
   readonly clientId: string;
   readonly jwks: { readonly keys: readonly JsonWebKey[] };
-  /** Private RS256 key (with kid) the token endpoint signs ID tokens with. */
+  /** Private RS256 or ES256 key (with kid) the token endpoint signs ID tokens with. */
   readonly signingJwk?: JsonWebKey & { kid: string };
 }
 
@@ -121,9 +121,11 @@ async function token(request: Request, issuer: IssuerSetup): Promise<Response> {
     );
   codes.delete(form.get("code") ?? "");
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const idToken = await signRs256(issuer.signingJwk, {
+  signIns++;
+  const idToken = await signIdToken(issuer.signingJwk, {
     iss: issuer.issuer,
-    sub: "session-user",
+    // A user per sign-in, as many people signing in would be.
+    sub: `session-user-${signIns}`,
     aud: pending.clientId,
     iat: nowSeconds,
     exp: nowSeconds + 3600,
@@ -140,20 +142,24 @@ async function token(request: Request, issuer: IssuerSetup): Promise<Response> {
   );
 }
 
-async function signRs256(
+let signIns = 0;
+
+async function signIdToken(
   jwk: JsonWebKey & { kid: string },
   claims: Record<string, unknown>,
 ): Promise<string> {
+  const ec = jwk.kty === "EC";
+  const algorithm = ec
+    ? { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" }
+    : { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
   let key = signingKeys.get(jwk.kid);
   if (!key) {
-    key = await crypto.subtle.importKey("jwk", jwk, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
+    key = await crypto.subtle.importKey("jwk", jwk, algorithm, false, ["sign"]);
     signingKeys.set(jwk.kid, key);
   }
   const encode = (value: unknown) => base64url(new TextEncoder().encode(JSON.stringify(value)));
-  const input = `${encode({ alg: "RS256", kid: jwk.kid, typ: "JWT" })}.${encode(claims)}`;
-  const signature = await crypto.subtle.sign("RSASSA-PKCS1-v1_5", key, new TextEncoder().encode(input));
+  const input = `${encode({ alg: ec ? "ES256" : "RS256", kid: jwk.kid, typ: "JWT" })}.${encode(claims)}`;
+  const signature = await crypto.subtle.sign(algorithm, key, new TextEncoder().encode(input));
   return `${input}.${base64url(new Uint8Array(signature))}`;
 }
 
