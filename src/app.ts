@@ -38,6 +38,7 @@ export function createApp(): Hono<{ Bindings: RequestScope }> {
       c.env.rt,
       {
         config: c.env.state.config,
+        fingerprint: c.env.state.fingerprint,
         keys: [...c.env.state.issuerKeys.values()],
         revocations: c.env.state.revocations,
       },

@@ -50,13 +50,13 @@ export async function gateRequest(
   state: IsolateState,
 ): Promise<Response> {
   const { config } = state;
-  const match = matchRoute(config, url.hostname, url.pathname);
+  const match = matchRoute(state.routes, url.hostname, url.pathname);
   const decision = beginDecision(request, rt, config.observe, match.ok ? routeName(match.value) : AMBIGUOUS);
   const scheme = cookieScheme(url, config.session.cookieName);
   if (!match.ok) return refuseAmbiguousPath(request, match.failure, config.realm, scheme.session, decision);
   const route = match.value;
   const headers = new Headers(request.headers);
-  stripIdentityHeaders(headers, config);
+  stripIdentityHeaders(headers, state.reservedHeaders);
   stripRoutingHeaders(headers);
   if (config.forwardedHeaders === "set") setForwardedHeaders(headers, request, url);
   stripOwnCookies(headers, config.session.cookieName);

@@ -16,11 +16,37 @@ export interface IdentitySource {
 export const LOGIN_ID_TOKEN: IdentitySource = { issuerName: "login", tokenType: "id_token" };
 
 /**
- * Who the caller is, proven: only `verifyIdToken` (and the session store, which keeps what it verified)
- * make these, so unverified claims can never reach origin headers by mistake.
+ * Claims whose signature and rules were checked, with `iss`, `sub` and `exp` as those checks read them
+ * (jwt/claims.ts `CheckedClaims`; a session's, as its record keeps them).
  */
-export interface VerifiedIdentity {
-  readonly [verified]: true;
+export interface VerifiedClaims {
+  readonly iss: string;
+  readonly sub: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+  readonly all: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Seals checked claims into an identity, reading each optional claim by its one typing rule
+ * (src/policy/claim-types.ts). Call it only with claims whose signature and rules were checked.
+ */
+export function sealVerifiedIdentity(
+  checked: VerifiedClaims,
+  groupsClaim: ClaimPath,
+  source: IdentitySource = LOGIN_ID_TOKEN,
+): VerifiedIdentity {
+  return new VerifiedIdentity(checked, groupsClaim, source);
+}
+
+/**
+ * Who the caller is, proven: made only by `sealVerifiedIdentity`, from claims the verifier (or the
+ * session store, which keeps what it verified) checked, so unverified claims can never reach origin
+ * headers by mistake. The class is not exported, only its type, and its brand is a symbol no other
+ * module can name: nothing else can construct one, and an object literal does not pass for one.
+ */
+class VerifiedIdentity {
+  declare readonly [verified]: true;
   readonly issuer: string;
   readonly issuerName: string;
   readonly tokenType: TokenType;
@@ -47,42 +73,32 @@ export interface VerifiedIdentity {
   /** Seconds since the epoch. */
   readonly expiresAt: number;
   readonly claims: Readonly<Record<string, unknown>>;
+
+  constructor(checked: VerifiedClaims, groupsClaim: ClaimPath, source: IdentitySource) {
+    const claims = checked.all;
+    const wrongTypes: Record<string, JsonType> = {};
+    const email = readStringClaim(claims, "email");
+    const emailVerified = readBooleanClaim(claims, "email_verified");
+    const name = readStringClaim(claims, "name");
+    const groups = readGroupsClaim(claims, groupsClaim);
+    // One test per claim, no array of pairs: this runs for every identity on the request path.
+    if (email.kind === "wrong_type") wrongTypes.email = email.found;
+    if (emailVerified.kind === "wrong_type") wrongTypes.email_verified = emailVerified.found;
+    if (name.kind === "wrong_type") wrongTypes.name = name.found;
+    if (groups.kind === "wrong_type") wrongTypes[groupsClaim.name] = groups.found;
+    this.issuer = checked.iss;
+    this.issuerName = source.issuerName;
+    this.tokenType = source.tokenType;
+    this.sub = checked.sub;
+    this.email = email.kind === "value" ? email.value : undefined;
+    this.emailVerified = emailVerified.kind === "value" ? emailVerified.value : undefined;
+    this.name = name.kind === "value" ? name.value : undefined;
+    this.groups = groups.kind === "value" ? groups.value : [];
+    this.groupsWithheld = groupsWithheld(claims);
+    this.wrongTypes = wrongTypes;
+    this.expiresAt = checked.exp;
+    this.claims = claims;
+  }
 }
 
-/**
- * Seals claims that have passed verification into an identity, reading each claim by its one typing
- * rule (src/policy/claim-types.ts). Call it only with claims whose signature and rules were checked.
- */
-export function sealVerifiedIdentity(
-  claims: Readonly<Record<string, unknown>>,
-  groupsClaim: ClaimPath,
-  source: IdentitySource = LOGIN_ID_TOKEN,
-): VerifiedIdentity {
-  const wrongTypes: Record<string, JsonType> = {};
-  const email = readStringClaim(claims, "email");
-  const emailVerified = readBooleanClaim(claims, "email_verified");
-  const name = readStringClaim(claims, "name");
-  const groups = readGroupsClaim(claims, groupsClaim);
-  for (const [claim, reading] of [
-    ["email", email],
-    ["email_verified", emailVerified],
-    ["name", name],
-    [groupsClaim.name, groups],
-  ] as const) {
-    if (reading.kind === "wrong_type") wrongTypes[claim] = reading.found;
-  }
-  return {
-    issuer: claims.iss as string,
-    issuerName: source.issuerName,
-    tokenType: source.tokenType,
-    sub: claims.sub as string,
-    email: email.kind === "value" ? email.value : undefined,
-    emailVerified: emailVerified.kind === "value" ? emailVerified.value : undefined,
-    name: name.kind === "value" ? name.value : undefined,
-    groups: groups.kind === "value" ? groups.value : [],
-    groupsWithheld: groupsWithheld(claims),
-    wrongTypes,
-    expiresAt: claims.exp as number,
-    claims,
-  } as unknown as VerifiedIdentity;
-}
+export type { VerifiedIdentity };

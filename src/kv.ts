@@ -1,3 +1,5 @@
+import { fail, ok, type Result } from "./result.ts";
+
 /** What a KV call came to within its deadline: its value, or why there is none. */
 export type KvOutcome<T> = { readonly value: T } | { readonly problem: string };
 
@@ -28,6 +30,32 @@ export async function readKvText(
 ): Promise<{ readonly text: string | null } | { readonly problem: string }> {
   const read = await withKvDeadline(() => kv.get(key, "text"), timeoutMs);
   return "problem" in read ? read : { text: read.value };
+}
+
+/**
+ * Lists the keys under `prefix` page by page, each page within the KV deadline, up to `maxPages`,
+ * handing every key to `each`. Says whether the listing was complete (false: cut short at `maxPages`),
+ * or the problem of the first page that failed.
+ */
+export async function listKvPrefix(
+  kv: KVNamespace,
+  prefix: string,
+  timeoutMs: number,
+  maxPages: number,
+  each: (key: KVNamespaceListKey<unknown>) => void,
+): Promise<Result<{ readonly complete: boolean }, string>> {
+  let cursor: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const listed = await withKvDeadline(
+      () => kv.list(cursor === undefined ? { prefix } : { prefix, cursor }),
+      timeoutMs,
+    );
+    if ("problem" in listed) return fail(listed.problem);
+    for (const key of listed.value.keys) each(key);
+    if (listed.value.list_complete) return ok({ complete: true });
+    cursor = listed.value.cursor;
+  }
+  return ok({ complete: false });
 }
 
 function describe(error: unknown): string {

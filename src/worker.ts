@@ -141,7 +141,7 @@ export function createWorker(
       const caches = [...compiled.state.issuerKeys.entries()];
       const reports = await Promise.all(caches.map(([, cache]) => cache.refresh(rt)));
       caches.forEach(([name, cache], index) => {
-        const issuer = cache.snapshot(rt.now()).issuer;
+        const { issuer } = cache;
         platform.log({ event: "cron_refresh", cron: controller.cron, name, issuer, ...reports[index] });
       });
     },

@@ -21,15 +21,16 @@ type Alg = "ES256" | "EdDSA";
 
 const NOW_MS = Date.UTC(2026, 10, 22, 12);
 const SITE = new URL("https://app.example.com/reports/q3");
+const CLAIMS = {
+  iss: "https://login.example.com",
+  sub: "00u1a2b3c4d5e6f7g8h9",
+  email: "ada.lovelace@example.com",
+  name: "Ada Lovelace",
+  groups: ["staff", "engineering", "finance-readonly"],
+  exp: NOW_MS / 1000 + 3600,
+};
 const identity = sealVerifiedIdentity(
-  {
-    iss: "https://login.example.com",
-    sub: "00u1a2b3c4d5e6f7g8h9",
-    email: "ada.lovelace@example.com",
-    name: "Ada Lovelace",
-    groups: ["staff", "engineering", "finance-readonly"],
-    exp: NOW_MS / 1000 + 3600,
-  },
+  { iss: CLAIMS.iss, sub: CLAIMS.sub, exp: CLAIMS.exp, all: CLAIMS },
   topLevelClaim("groups"),
 );
 

@@ -1,3 +1,5 @@
+import { BoundedLru, type BoundedLruLimits } from "../bounded-lru.ts";
+
 /** A signed assertion kept for reuse, and when it was issued. */
 export interface ReusableAssertion {
   readonly jwt: string;
@@ -5,11 +7,8 @@ export interface ReusableAssertion {
   readonly issuedAt: number;
 }
 
-export interface ReuseCacheLimits {
-  readonly maxEntries: number;
-  /** Budget for keys and assertions held, approximated as twice their length. */
-  readonly maxBytes: number;
-}
+/** Entries and bytes; an entry's bytes are approximated as twice the length of its key and assertion. */
+export type ReuseCacheLimits = BoundedLruLimits;
 
 interface Stored extends ReusableAssertion {
   readonly bytes: number;
@@ -22,10 +21,11 @@ interface Stored extends ReusableAssertion {
  * miss at once both sign, and the later one is kept.
  */
 export class AssertionReuseCache {
-  readonly #entries = new Map<string, Stored>();
-  #bytes = 0;
+  readonly #entries: BoundedLru<Stored>;
 
-  constructor(private readonly limits: ReuseCacheLimits) {}
+  constructor(limits: ReuseCacheLimits) {
+    this.#entries = new BoundedLru(limits);
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -33,28 +33,11 @@ export class AssertionReuseCache {
 
   /** The assertion stored under this key, now the most recently used; undefined on a miss. */
   recall(key: string): ReusableAssertion | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    return entry;
+    return this.#entries.recall(key);
   }
 
   /** Stores an assertion, evicting the least recently used entries beyond the limits. */
   remember(key: string, assertion: ReusableAssertion): void {
-    const bytes = 2 * (key.length + assertion.jwt.length);
-    if (this.limits.maxEntries <= 0 || bytes > this.limits.maxBytes) return;
-    const old = this.#entries.get(key);
-    if (old !== undefined) {
-      this.#entries.delete(key);
-      this.#bytes -= old.bytes;
-    }
-    this.#entries.set(key, { ...assertion, bytes });
-    this.#bytes += bytes;
-    for (const [oldest, stored] of this.#entries) {
-      if (this.#entries.size <= this.limits.maxEntries && this.#bytes <= this.limits.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= stored.bytes;
-    }
+    this.#entries.remember(key, { ...assertion, bytes: 2 * (key.length + assertion.jwt.length) });
   }
 }

@@ -2,8 +2,8 @@ import type { AssertionSettings } from "../assertion/assertion-config.ts";
 import type { ForwardedHeadersMode } from "../forward/forwarded-headers.ts";
 import type { ClaimPath } from "../policy/claim-path.ts";
 import type { RuleValue } from "../policy/claim-types.ts";
+import type { PathMatcher } from "../policy/route-pattern.ts";
 import type { StepUpRequirement } from "../policy/step-up.ts";
-import type { PathMatcher } from "./route-pattern.ts";
 
 export type UnauthenticatedAnswer = "auto" | "login" | "401";
 

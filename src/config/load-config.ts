@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { readAssertionSettings } from "../assertion/assertion-config.ts";
 import { type ClaimPath, compileClaimPath } from "../policy/claim-path.ts";
+import { compilePattern } from "../policy/route-pattern.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type {
   DpopNonceSettings,
@@ -22,7 +23,6 @@ import {
 } from "./issuer-policies.ts";
 import type { ConfigProblem } from "./problem.ts";
 import { routeConflicts } from "./route-conflicts.ts";
-import { compilePattern } from "./route-pattern.ts";
 import {
   authParamsSchema,
   envSchema,

@@ -1,7 +1,6 @@
 import * as v from "valibot";
 import { claimPathProblem } from "../policy/claim-path.ts";
 import { hostPatternProblem } from "./route-host.ts";
-import { patternProblem } from "./route-pattern.ts";
 import { stepUpFields } from "./schema-step-up.ts";
 import { nonEmptyString } from "./schema-values.ts";
 
@@ -54,6 +53,19 @@ const hostSchema = v.union(
   [hostPattern, v.pipe(v.array(hostPattern, HOST_PROBLEM), v.minLength(1, HOST_PROBLEM))],
   HOST_PROBLEM,
 );
+
+/** Why a route pattern is not one (`*`, `/exact` or `/prefix/*`), with the fix; undefined when it is. */
+function patternProblem(pattern: string): string | undefined {
+  if (pattern === "*") return undefined;
+  if (!pattern.startsWith("/")) return `must start with "/" or be "*" (got ${JSON.stringify(pattern)})`;
+  const star = pattern.indexOf("*");
+  if (star !== -1 && (star !== pattern.length - 1 || !pattern.endsWith("/*"))) {
+    return `"*" is only allowed as a final "/*" (got ${JSON.stringify(pattern)})`;
+  }
+  if (/[?#\s]/.test(pattern))
+    return `must be a path without query, fragment or spaces (got ${JSON.stringify(pattern)})`;
+  return undefined;
+}
 
 const routeRuleFields = {
   pattern: v.pipe(

@@ -1,4 +1,4 @@
-import { normalisePath } from "../config/route-pattern.ts";
+import { normalisePath } from "../policy/route-pattern.ts";
 
 /**
  * The URI a DPoP proof's `htu` is compared with (RFC 9449 §4.3 check 9): scheme, host and port as the

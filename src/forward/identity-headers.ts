@@ -9,8 +9,8 @@ import { canonicalHeaderName as canonical } from "./header-name.ts";
  * plus the configured identity and token header names and `X-Auth-Assertion` (whatever the prefix).
  * Runs on every route, public ones too.
  */
-export function stripIdentityHeaders(headers: Headers, config: GateConfig): void {
-  const { prefix, exact } = reservedNamesOf(config);
+export function stripIdentityHeaders(headers: Headers, reserved: ReservedHeaderNames): void {
+  const { prefix, exact } = reserved;
   const doomed: string[] = [];
   for (const name of headers.keys()) {
     const folded = canonical(name);
@@ -19,28 +19,24 @@ export function stripIdentityHeaders(headers: Headers, config: GateConfig): void
   for (const name of doomed) headers.delete(name);
 }
 
-interface ReservedNames {
+/** The header names a client may not send, folded as `stripIdentityHeaders` compares them. */
+export interface ReservedHeaderNames {
   readonly prefix: string;
   readonly exact: ReadonlySet<string>;
 }
 
-// Worked out once per configuration, not per request.
-const reservedByConfig = new WeakMap<GateConfig, ReservedNames>();
-
-function reservedNamesOf(config: GateConfig): ReservedNames {
-  let reserved = reservedByConfig.get(config);
-  if (!reserved) {
-    reserved = {
-      prefix: canonical(config.identityHeaderPrefix),
-      exact: new Set(
-        [...Object.values(config.identityHeaders), config.forwardTokenHeader ?? "", ASSERTION_HEADER].map(
-          canonical,
-        ),
+/** Works out the reserved names of a configuration: once per configuration (IsolateState), not per request. */
+export function reservedHeaderNames(
+  config: Pick<GateConfig, "identityHeaderPrefix" | "identityHeaders" | "forwardTokenHeader">,
+): ReservedHeaderNames {
+  return {
+    prefix: canonical(config.identityHeaderPrefix),
+    exact: new Set(
+      [...Object.values(config.identityHeaders), config.forwardTokenHeader ?? "", ASSERTION_HEADER].map(
+        canonical,
       ),
-    };
-    reservedByConfig.set(config, reserved);
-  }
-  return reserved;
+    ),
+  };
 }
 
 /** Sets the identity headers for the origin from a verified identity only. */

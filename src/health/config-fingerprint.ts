@@ -1,17 +1,13 @@
 import type { GateConfig } from "../config/config.ts";
 
-const fingerprints = new WeakMap<GateConfig, string>();
-
 /** Names of configuration fields that hold secrets: left out of the fingerprint altogether. */
 const SECRET_FIELD = /secret|password|private/i;
 
 /**
  * A short SHA-256 fingerprint of the configuration in effect (defaults included, secrets left out), so
- * an operator can tell which configuration every data centre is running. Computed once per isolate.
+ * an operator can tell which configuration every data centre is running.
  */
 export async function configFingerprint(config: GateConfig): Promise<string> {
-  const known = fingerprints.get(config);
-  if (known) return known;
   const canonical = JSON.stringify(config, (key, value: unknown) => {
     if (SECRET_FIELD.test(key)) return undefined;
     if (typeof value === "function") return undefined;
@@ -25,7 +21,17 @@ export async function configFingerprint(config: GateConfig): Promise<string> {
   });
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical)));
   const hex = [...digest.slice(0, 8)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  const fingerprint = `sha256:${hex}`;
-  fingerprints.set(config, fingerprint);
-  return fingerprint;
+  return `sha256:${hex}`;
+}
+
+/** A configuration's fingerprint, worked out on first use and kept: the value, never a promise. */
+export class ConfigFingerprint {
+  #value: string | undefined;
+
+  constructor(private readonly config: GateConfig) {}
+
+  async value(): Promise<string> {
+    this.#value ??= await configFingerprint(this.config);
+    return this.#value;
+  }
 }

@@ -3,9 +3,9 @@ import { LOGIN_ISSUER_NAME } from "../config/schema-issuers.ts";
 import type { Runtime } from "../platform.ts";
 import { NO_STORE } from "../respond/no-store.ts";
 import type { RevocationCache } from "../revocation/revocation-cache.ts";
-import { configFingerprint } from "./config-fingerprint.ts";
+import type { ConfigFingerprint } from "./config-fingerprint.ts";
 import { type HealthAccess, healthAccessFor } from "./health-access.ts";
-import type { KeyHealth, KeyHealthSource } from "./key-health.ts";
+import { issuerHealth, type KeyStateSource } from "./key-health.ts";
 import { probeKv } from "./kv-probe.ts";
 
 /**
@@ -18,7 +18,8 @@ export type HealthStatus = "ok" | "degraded" | "unavailable";
 
 export interface HealthSources {
   readonly config: GateConfig;
-  readonly keys: readonly KeyHealthSource[];
+  readonly fingerprint: ConfigFingerprint;
+  readonly keys: readonly KeyStateSource[];
   readonly revocations: RevocationCache;
 }
 
@@ -40,12 +41,10 @@ export async function buildHealthDocument(
     sources.revocations.current(rt),
   ]);
   const now = rt.now();
-  const issuers = sources.keys.map((source) => source.health(now));
-  const healthy = (issuer: KeyHealth) =>
-    issuer.keySet?.tier === "memory" && (issuer.lastFetch?.outcome ?? "ok") === "ok";
+  const issuers = sources.keys.map((source) => issuerHealth(source.state(now), now));
   const status: HealthStatus = issuers.some((issuer) => !issuer.usable && issuer.name === LOGIN_ISSUER_NAME)
     ? "unavailable"
-    : issuers.every(healthy) && kv.usable
+    : issuers.every((issuer) => issuer.healthy) && kv.usable
       ? "ok"
       : "degraded";
   const revocations = sources.revocations.health(now);
@@ -55,12 +54,12 @@ export async function buildHealthDocument(
       status,
       time: new Date(now).toISOString(),
       config: {
-        fingerprint: await configFingerprint(sources.config),
+        fingerprint: await sources.fingerprint.value(),
         issuer: sources.config.issuer,
         clientId: sources.config.clientId,
         routeRules: sources.config.routes.length,
       },
-      issuers: issuers.map(renderIssuer),
+      issuers: issuers.map((issuer) => issuer.document),
       revocations: {
         loaded: revocations.loaded,
         entries: revocations.entries,
@@ -92,34 +91,6 @@ export async function buildHealthDocument(
       },
       kv,
     },
-  };
-}
-
-function renderIssuer(health: KeyHealth): Record<string, unknown> {
-  const { keySet, lastFetch } = health;
-  return {
-    name: health.name,
-    issuer: health.issuer,
-    usable: health.usable,
-    keys: keySet
-      ? {
-          tier: keySet.tier,
-          source: keySet.source,
-          ageSeconds: keySet.ageSeconds,
-          maxAgeSeconds: keySet.maxAgeSeconds,
-          kidCount: keySet.kids.length,
-          kids: keySet.kids,
-          fetchedAt: new Date(keySet.fetchedAtMs).toISOString(),
-        }
-      : null,
-    lastFetch: lastFetch
-      ? {
-          document: lastFetch.document,
-          outcome: lastFetch.outcome,
-          ...(lastFetch.status === undefined ? {} : { status: lastFetch.status }),
-          at: new Date(lastFetch.atMs).toISOString(),
-        }
-      : null,
   };
 }
 

@@ -1,8 +1,7 @@
 import { type Failure, type FailureReason, unavailable } from "../failure.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
-import { type DocumentSnapshot, snapshotDocument } from "./document-snapshot.ts";
-import { FetchAttempts, unavailableFor } from "./fetch-attempts.ts";
+import { type FetchAttempt, FetchAttempts, unavailableFor } from "./fetch-attempts.ts";
 import {
   clampMaxAgeSeconds,
   type Dated,
@@ -78,6 +77,16 @@ export type RefreshOutcome =
   | { readonly ok: true; readonly askedProvider: boolean }
   | { readonly ok: false; readonly failure: Failure; readonly askedProvider: boolean };
 
+/** One document as this isolate holds it now, for the health endpoint (which shapes it). */
+export interface DocumentState<T> {
+  readonly entry: Entry<T> | undefined;
+  /** The entry's freshness now; undefined without an entry. */
+  readonly freshness: Freshness | undefined;
+  readonly lastFetch: FetchAttempt | undefined;
+  /** Whether a refresh is running in this isolate. */
+  readonly refreshing: boolean;
+}
+
 export interface Served<T> {
   readonly entry: Entry<T>;
   readonly tier: KeyTier;
@@ -147,11 +156,14 @@ export class DocumentCache<T> {
     return this.#attempts;
   }
 
-  snapshot(nowMs: number): DocumentSnapshot {
+  state(nowMs: number): DocumentState<T> {
     const entry = this.#entry;
-    const freshness = entry && this.freshness(entry, nowMs);
-    const refreshing = this.#inFlight.running(nowMs) !== undefined;
-    return snapshotDocument(entry, freshness, this.#attempts.last, refreshing, nowMs);
+    return {
+      entry,
+      freshness: entry && this.freshness(entry, nowMs),
+      lastFetch: this.#attempts.last,
+      refreshing: this.#inFlight.running(nowMs) !== undefined,
+    };
   }
 
   /** Serves a usable entry; a stale one also starts a refresh behind the response. */

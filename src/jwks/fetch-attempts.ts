@@ -1,6 +1,16 @@
 import { type Failure, unavailable } from "../failure.ts";
-import type { FetchAttempt } from "./document-snapshot.ts";
 import type { DocumentKind } from "./kv-store.ts";
+import type { ProviderFetchOutcome } from "./vocabulary.ts";
+
+/** The last time the provider was asked for a document, and how it went. */
+export interface FetchAttempt {
+  /** When the answer (or the failure) came, ms since the epoch. */
+  readonly at: number;
+  readonly ok: boolean;
+  readonly outcome: ProviderFetchOutcome;
+  readonly status?: number;
+  readonly problem?: string;
+}
 
 /**
  * The provider's recent record for one document in this isolate: the last fetch and how it went.

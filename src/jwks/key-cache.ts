@@ -1,11 +1,15 @@
 import type { GateConfig } from "../config/config.ts";
 import type { Failure, FailureReason } from "../failure.ts";
-import type { KeyHealth, KeyHealthSource } from "../health/key-health.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { DiscoveryDocument } from "./discovery.ts";
-import { DocumentCache, type Entry, type RefreshOutcome, type RefreshPlan } from "./document-cache.ts";
-import type { DocumentSnapshot } from "./document-snapshot.ts";
+import {
+  DocumentCache,
+  type DocumentState,
+  type Entry,
+  type RefreshOutcome,
+  type RefreshPlan,
+} from "./document-cache.ts";
 import type { FetchLimits } from "./fetch-json.ts";
 import { ageSeconds, freshForMs } from "./freshness.ts";
 import {
@@ -20,11 +24,13 @@ import { discoverySource, fixedKeySetSource, keySetSource } from "./sources.ts";
 import { UnknownKidRefresh } from "./unknown-kid.ts";
 import type { KeyTier } from "./vocabulary.ts";
 
-/** What a health endpoint can show about the keys of one issuer. */
-export interface KeyCacheSnapshot {
+/** The keys of one issuer as this isolate holds them now: what the health endpoint reads, once. */
+export interface KeyCacheState {
+  /** The issuer's name in route rules ("login" for the sign-in issuer). */
+  readonly name: string;
   readonly issuer: string;
-  readonly discovery: DocumentSnapshot;
-  readonly jwks: DocumentSnapshot & { readonly kidCount?: number };
+  readonly discovery: DocumentState<DiscoveryDocument>;
+  readonly jwks: DocumentState<KeySet>;
   readonly unknownKidCooldownSeconds: number;
 }
 
@@ -43,7 +49,7 @@ export type RefreshResult =
  * CryptoKeys), then KV (shared by every isolate and location), then fetched from the provider.
  * One instance per isolate and configuration.
  */
-export class KeyCache implements KeySource, KeyHealthSource {
+export class KeyCache implements KeySource {
   readonly #config: Pick<GateConfig, "issuer" | "keyCache">;
   /** The issuer's name in route rules, for the health document ("login" for the sign-in issuer). */
   readonly name: string;
@@ -154,16 +160,18 @@ export class KeyCache implements KeySource, KeyHealthSource {
     return { discovery, jwks };
   }
 
-  /** Per issuer: each document's source, age, freshness and last fetch; the key count. */
-  snapshot(nowMs: number): KeyCacheSnapshot {
-    const keys = this.#jwks.entry;
+  /** The issuer this cache holds the keys of. */
+  get issuer(): string {
+    return this.#config.issuer;
+  }
+
+  /** Each document's entry, freshness, last fetch and whether it is refreshing; the unknown-kid cooldown. */
+  state(nowMs: number): KeyCacheState {
     return {
+      name: this.name,
       issuer: this.#config.issuer,
-      discovery: this.#discovery.snapshot(nowMs),
-      jwks: {
-        ...this.#jwks.snapshot(nowMs),
-        ...(keys ? { kidCount: keys.value.byKid.size } : {}),
-      },
+      discovery: this.#discovery.state(nowMs),
+      jwks: this.#jwks.state(nowMs),
       unknownKidCooldownSeconds: this.#unknownKid.cooldownRemainingSeconds(nowMs),
     };
   }
@@ -171,44 +179,6 @@ export class KeyCache implements KeySource, KeyHealthSource {
   /** For the health endpoint: loads the key set the way a request would (memory → KV → provider). */
   async prepare(rt: Runtime): Promise<void> {
     await this.#jwks.read(rt);
-  }
-
-  /** The key set's state for the health endpoint, from this isolate's snapshot. */
-  health(nowMs: number): KeyHealth {
-    const snapshot = this.snapshot(nowMs);
-    const entry = this.#jwks.entry;
-    const freshness = snapshot.jwks.freshness;
-    const keySet =
-      entry && freshness
-        ? {
-            tier: freshness === "fresh" ? ("memory" as const) : freshness,
-            source: entry.source,
-            fetchedAtMs: entry.fetchedAt,
-            ageSeconds: snapshot.jwks.ageSeconds ?? 0,
-            maxAgeSeconds: entry.maxAgeSeconds,
-            kids: entry.value.keys.map((key) => key.kid ?? "(none)"),
-          }
-        : undefined;
-    // A failed discovery fetch is the one to name (the JWKS cannot be fetched without it); otherwise
-    // the later of the two, the JWKS on a tie (it is fetched after the discovery it depends on).
-    const { discovery: d, jwks: j } = snapshot;
-    const latest =
-      j.lastFetch && (!d.lastFetch || (d.lastFetch.ok && j.lastFetch.atMs >= d.lastFetch.atMs))
-        ? { document: "jwks" as const, last: j.lastFetch }
-        : d.lastFetch && { document: "discovery" as const, last: d.lastFetch };
-    const lastFetch = latest && {
-      document: latest.document,
-      outcome: latest.last.outcome,
-      ...(latest.last.status === undefined ? {} : { status: latest.last.status }),
-      atMs: latest.last.atMs,
-    };
-    return {
-      name: this.name,
-      issuer: this.#config.issuer,
-      ...(keySet ? { keySet } : {}),
-      ...(lastFetch ? { lastFetch } : {}),
-      usable: keySet !== undefined && keySet.tier !== "expired" && keySet.kids.length > 0,
-    };
   }
 
   #tierAfter(after: Entry<KeySet>, before: Entry<KeySet> | undefined, tier: KeyTier, rt: Runtime): KeyTier {

@@ -1,6 +1,7 @@
 import { ok, type Result } from "../result.ts";
 import {
   audienceList,
+  type CheckedClaims,
   type ClaimFailure,
   checkSubject,
   checkTokenTimes,
@@ -33,7 +34,7 @@ export function checkAccessTokenClaims(
   claims: Readonly<Record<string, unknown>>,
   expect: AccessTokenExpectations,
   now: number,
-): Result<{ sub: string; exp: number }, ClaimFailure> {
+): Result<CheckedClaims, ClaimFailure> {
   if (claims.iss === undefined) return missing("iss");
   if (claims.iss !== expect.issuer) return mismatch("iss");
 
@@ -54,5 +55,11 @@ export function checkAccessTokenClaims(
   } else if (typeof clientId !== "string" || clientId.length === 0)
     return invalid("client_id", "not a non-empty string");
 
-  return ok({ sub: subject.value, exp: times.value.exp });
+  return ok({
+    iss: expect.issuer,
+    sub: subject.value,
+    exp: times.value.exp,
+    iat: times.value.iat,
+    all: claims,
+  });
 }

@@ -1,4 +1,5 @@
 import type { ClaimName, FailureReason } from "../failure.ts";
+import type { VerifiedClaims } from "../identity.ts";
 import { fail, ok, type Result } from "../result.ts";
 
 /** What an ID Token's claims must satisfy; the login callback adds `nonce` and `maxAgeSeconds`. */
@@ -17,12 +18,8 @@ export interface ClaimExpectations {
 }
 
 /** Claims that passed every rule; the numbers are finite seconds since the epoch. */
-export interface CheckedClaims {
-  readonly iss: string;
-  readonly sub: string;
-  readonly exp: number;
+export interface CheckedClaims extends VerifiedClaims {
   readonly iat: number;
-  readonly all: Readonly<Record<string, unknown>>;
 }
 
 export interface ClaimFailure {

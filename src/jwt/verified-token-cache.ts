@@ -1,3 +1,4 @@
+import { BoundedLru, type BoundedLruLimits } from "../bounded-lru.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import type { VerificationKey } from "../jwks/key-set.ts";
 import { tokenFingerprint } from "../revocation/signed-out-tokens.ts";
@@ -13,11 +14,8 @@ export interface VerifiedEntry {
   readonly key: VerificationKey;
 }
 
-export interface VerifiedTokenCacheLimits {
-  readonly maxEntries: number;
-  /** Budget for the tokens and claims held, approximated as twice the token's length. */
-  readonly maxBytes: number;
-}
+/** Entries and bytes; an entry's bytes (token and claims) are approximated as twice the token's length. */
+export type VerifiedTokenCacheLimits = BoundedLruLimits;
 
 interface Stored extends VerifiedEntry {
   readonly bytes: number;
@@ -37,10 +35,11 @@ interface Stored extends VerifiedEntry {
  * so nobody can fill the cache with tokens of their choosing.
  */
 export class VerifiedTokenCache {
-  readonly #entries = new Map<string, Stored>();
-  #bytes = 0;
+  readonly #entries: BoundedLru<Stored>;
 
-  constructor(private readonly limits: VerifiedTokenCacheLimits) {}
+  constructor(limits: VerifiedTokenCacheLimits) {
+    this.#entries = new BoundedLru(limits);
+  }
 
   get size(): number {
     return this.#entries.size;
@@ -48,25 +47,12 @@ export class VerifiedTokenCache {
 
   /** The entry for exactly this token text, now the most recently used; undefined on a miss. */
   recall(token: string): VerifiedEntry | undefined {
-    const entry = this.#entries.get(token);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(token);
-    this.#entries.set(token, entry);
-    return entry;
+    return this.#entries.recall(token);
   }
 
   /** Stores a verified token, evicting the least recently used entries beyond the limits. */
   remember(token: string, entry: VerifiedEntry): void {
-    const bytes = 2 * token.length;
-    if (this.limits.maxEntries <= 0 || bytes > this.limits.maxBytes) return;
-    this.forget(token);
-    this.#entries.set(token, { ...entry, bytes });
-    this.#bytes += bytes;
-    for (const [oldest, stored] of this.#entries) {
-      if (this.#entries.size <= this.limits.maxEntries && this.#bytes <= this.limits.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= stored.bytes;
-    }
+    this.#entries.remember(token, { ...entry, bytes: 2 * token.length });
   }
 
   /**
@@ -74,18 +60,15 @@ export class VerifiedTokenCache {
    * not per request. Asked for only while some token is signed out.
    */
   async fingerprintOf(token: string): Promise<string> {
-    const known = this.#entries.get(token)?.fingerprint;
+    const known = this.#entries.peek(token)?.fingerprint;
     if (known !== undefined) return known;
     const fingerprint = await tokenFingerprint(token);
-    const stored = this.#entries.get(token);
+    const stored = this.#entries.peek(token);
     if (stored !== undefined) stored.fingerprint = fingerprint;
     return fingerprint;
   }
 
   forget(token: string): void {
-    const stored = this.#entries.get(token);
-    if (stored === undefined) return;
-    this.#entries.delete(token);
-    this.#bytes -= stored.bytes;
+    this.#entries.forget(token);
   }
 }

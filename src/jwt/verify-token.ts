@@ -6,7 +6,7 @@ import type { KeySource } from "../jwks/key-source.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { checkAccessTokenClaims } from "./access-token-claims.ts";
-import { type ClaimFailure, checkIdTokenClaims } from "./claims.ts";
+import { type CheckedClaims, type ClaimFailure, checkIdTokenClaims } from "./claims.ts";
 import { preparseCompactJws } from "./compact.ts";
 import { parseStrictJsonObject } from "./strict-json.ts";
 import { tokenTypeOf } from "./token-type.ts";
@@ -79,7 +79,7 @@ export async function verifyToken(
       ...optionalKid(kid),
       tier,
     });
-  const identity = sealVerifiedIdentity(claims, issuer.groupsClaim, {
+  const identity = sealVerifiedIdentity(checked.value, issuer.groupsClaim, {
     issuerName: issuer.name,
     tokenType: type.value,
   });
@@ -113,7 +113,7 @@ function checkClaims(
   limits: TokenVerification["limits"],
   login: LoginChecks,
   now: number,
-): Result<unknown, ClaimFailure> {
+): Result<CheckedClaims, ClaimFailure> {
   if (type === "access_token")
     return checkAccessTokenClaims(
       claims,

@@ -217,7 +217,9 @@ async function processCallback(
 
   // A new sign-in replaces the browser's previous session, which ends on the server too.
   const previous = cookies.get(scheme.session);
-  const previousHandle = previous ? await readSessionCookie(previous, secrets) : undefined;
+  const previousHandle = previous
+    ? await readSessionCookie(previous, secrets, state.verifiedCookies)
+    : undefined;
   if (previousHandle && previousHandle.kvKey !== handle.kvKey)
     rt.waitUntil(sessions.remove(rt, previousHandle));
   setCookies.push(

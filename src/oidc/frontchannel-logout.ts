@@ -64,7 +64,10 @@ export async function frontchannelLogout(
 
   const scheme = cookieScheme(url, config.session.cookieName);
   const cookie = parseCookies(request.headers.get("cookie")).get(scheme.session);
-  const handle = cookie && state.secrets ? await readSessionCookie(cookie, state.secrets) : undefined;
+  const handle =
+    cookie && state.secrets
+      ? await readSessionCookie(cookie, state.secrets, state.verifiedCookies)
+      : undefined;
   const browserSession = handle ? await sessionOfSid(rt, state, handle, sid) : undefined;
 
   const ended = await endSessions(rt, state, {

@@ -36,7 +36,7 @@ export async function startLogin(request: Request, rt: Runtime, state: IsolateSt
       durationMs: rt.now() - startedAt,
     });
   // What the route behind return_to needs (acr_values, max_age, prompt): never taken from the query.
-  const stepUp = stepUpForLogin(config, url.hostname, returnTo, url.searchParams);
+  const stepUp = stepUpForLogin(config, state.routes, url.hostname, returnTo, url.searchParams);
   if (!stepUp.ok) {
     const response = respondToFailure(stepUp.failure, {
       realm: config.realm,

@@ -37,7 +37,10 @@ export async function logout(request: Request, rt: Runtime, state: IsolateState)
   const scheme = cookieScheme(url, config.session.cookieName);
   const cookies = parseCookies(request.headers.get("cookie"));
   const sessionCookie = cookies.get(scheme.session);
-  const handle = sessionCookie && secrets ? await readSessionCookie(sessionCookie, secrets) : undefined;
+  const handle =
+    sessionCookie && secrets
+      ? await readSessionCookie(sessionCookie, secrets, state.verifiedCookies)
+      : undefined;
   let idToken: string | undefined;
   let sub: string | undefined;
   const loaded = handle ? await sessions.load(rt, handle, { fresh: true }) : undefined;

@@ -1,5 +1,6 @@
 import type { GateConfig } from "../config/config.ts";
 import { badLogin, type Failure } from "../failure.ts";
+import type { HostRoutes } from "../policy/host-routes.ts";
 import { matchRoute } from "../policy/match-route.ts";
 import type { StepUpRequirement } from "../policy/step-up.ts";
 import { fail, ok, type Result } from "../result.ts";
@@ -31,12 +32,13 @@ const ROUTE_INDEX = /^(0|[1-9]\d{0,5})$/;
  */
 export function stepUpForLogin(
   config: GateConfig,
+  routes: HostRoutes,
   hostname: string,
   returnTo: string,
   query: URLSearchParams,
 ): Result<LoginStepUp, Failure> {
   // An ambiguous path has no route to step up for; the gate refuses it when the browser comes back.
-  const matched = matchRoute(config, hostname, pathOf(returnTo));
+  const matched = matchRoute(routes, hostname, pathOf(returnTo));
   const route = matched.ok ? matched.value : undefined;
   const requested = query.get(STEP_UP_PARAM);
   if (

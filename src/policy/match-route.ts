@@ -1,9 +1,9 @@
-import type { GateConfig, RoutePolicy } from "../config/config.ts";
-import { normalisePath } from "../config/route-pattern.ts";
+import type { RoutePolicy } from "../config/config.ts";
 import type { Failure } from "../failure.ts";
 import { fail, ok, type Result } from "../result.ts";
-import { HostRoutes } from "./host-routes.ts";
+import type { HostRoutes } from "./host-routes.ts";
 import { decodedReadings, describeReading, mayBeDecodedDifferently } from "./path-readings.ts";
+import { normalisePath } from "./route-pattern.ts";
 import type { RouteTable } from "./route-table.ts";
 
 /** A reading of the path that falls under a rule granting other access than the canonical path's. */
@@ -18,7 +18,7 @@ export interface PathConflict {
 
 /**
  * The rule for a request's host and path, or `ambiguous_host` / `ambiguous_path`. Only the rules for
- * the host apply (`HostRoutes`: rules without `host`, and those naming it). The rule is the first whose pattern matches the
+ * the host apply (`routes`, built once per configuration: rules without `host`, and those naming it). The rule is the first whose pattern matches the
  * canonical path (`normalisePath`), case-sensitively; unmatched paths get the default rule, which needs
  * an identity. The path is then judged by every reading a plausible origin may make of it: case-folded
  * (Express by default, ASP.NET Core, IIS) against the case-folded patterns, without a trailing slash
@@ -31,11 +31,11 @@ export interface PathConflict {
  * upper-case letter, a trailing slash, `%`, `\` or `;`), or where the rules themselves are written so.
  */
 export function matchRoute(
-  config: GateConfig,
+  routes: HostRoutes,
   hostname: string,
   pathname: string,
 ): Result<RoutePolicy, Failure> {
-  const table = hostRoutesOf(config).forHost(hostname);
+  const table = routes.forHost(hostname);
   if (table === undefined)
     return fail({ kind: "bad_path", reason: "ambiguous_host", detail: "a host with an empty label" });
   const judged = judgePath(table, pathname);
@@ -124,16 +124,4 @@ function ambiguousPath(conflict: PathConflict): Failure {
 /** `index:pattern` of a rule, or `(default)`, as the decision log names it. */
 export function routeName(route: RoutePolicy): string {
   return route.index === -1 ? "(default)" : `${route.index}:${route.pattern}`;
-}
-
-// Built once per configuration, on first use.
-const hostRoutesByConfig = new WeakMap<GateConfig, HostRoutes>();
-
-function hostRoutesOf(config: GateConfig): HostRoutes {
-  let routes = hostRoutesByConfig.get(config);
-  if (!routes) {
-    routes = new HostRoutes(config.routes, config.defaultRoute);
-    hostRoutesByConfig.set(config, routes);
-  }
-  return routes;
 }

@@ -1,4 +1,4 @@
-import { normalisePath } from "../config/route-pattern.ts";
+import { normalisePath } from "./route-pattern.ts";
 
 /** A path as some origin may read it, and how it came to be read so. */
 export interface PathReading {

@@ -11,7 +11,7 @@
  */
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
-import { withKvDeadline } from "../kv.ts";
+import { listKvPrefix, withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { RevocationEntry } from "./revocation-document.ts";
@@ -74,24 +74,13 @@ export async function listEndedSessions(
   kvTimeoutMs: number,
   maxPages: number,
 ): Promise<Result<{ entries: RevocationEntry[]; truncated: boolean }, string>> {
-  const prefix = endedSessionsPrefix(issuer);
   const entries: RevocationEntry[] = [];
   const nowSeconds = Math.floor(rt.now() / 1000);
-  let cursor: string | undefined;
-  for (let page = 0; page < maxPages; page++) {
-    const listed = await withKvDeadline(
-      () => rt.kv.list(cursor === undefined ? { prefix } : { prefix, cursor }),
-      kvTimeoutMs,
-    );
-    if ("problem" in listed) return fail(listed.problem);
-    for (const key of listed.value.keys) {
-      const entry = entryOf(key.metadata, nowSeconds);
-      if (entry) entries.push(entry);
-    }
-    if (listed.value.list_complete) return ok({ entries, truncated: false });
-    cursor = listed.value.cursor;
-  }
-  return ok({ entries, truncated: true });
+  const listed = await listKvPrefix(rt.kv, endedSessionsPrefix(issuer), kvTimeoutMs, maxPages, (key) => {
+    const entry = entryOf(key.metadata, nowSeconds);
+    if (entry) entries.push(entry);
+  });
+  return listed.ok ? ok({ entries, truncated: !listed.value.complete }) : listed;
 }
 
 function entryOf(metadata: unknown, nowSeconds: number): RevocationEntry | undefined {

@@ -8,9 +8,9 @@ import { readSessionCookie, type SessionHandle } from "./session-id.ts";
 import {
   judgeSession,
   type SessionRecord,
-  sessionClaims,
   sessionIssuedFor,
   sessionMadeOn,
+  sessionVerifiedClaims,
 } from "./session-record.ts";
 
 export interface SessionIdentity {
@@ -40,7 +40,7 @@ export async function authenticateSession(
   state: IsolateState,
 ): Promise<Result<SessionIdentity, SessionFailure>> {
   const { config, secrets, sessions } = state;
-  const handle = secrets ? await readSessionCookie(cookieValue, secrets) : undefined;
+  const handle = secrets ? await readSessionCookie(cookieValue, secrets, state.verifiedCookies) : undefined;
   if (!handle) return refuse(unauthenticated("session_malformed"), true);
 
   const loaded = await sessions.load(rt, handle);
@@ -75,7 +75,11 @@ export async function authenticateSession(
   } else if (verdict.touch) {
     record = sessions.touch(rt, handle, record);
   }
-  return ok({ identity: sealVerifiedIdentity(sessionClaims(record), config.groupsClaim), record, handle });
+  return ok({
+    identity: sealVerifiedIdentity(sessionVerifiedClaims(record), config.groupsClaim),
+    record,
+    handle,
+  });
 }
 
 function refuse(failure: Failure, forgetCookie: boolean): { ok: false; failure: SessionFailure } {

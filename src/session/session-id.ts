@@ -26,24 +26,24 @@ export async function newSession(
 }
 
 /**
- * Cookie values whose HMAC verified, per secret, to their handle: a browser sends the same cookie with
- * every request, and this spares it an HMAC check and a SHA-256 each time. Keyed by the exact value,
- * and only values that passed the HMAC are kept, so nobody can fill it with values of their choosing.
- * It says nothing about the session itself: that is read (and may be gone) on every request.
+ * Cookie values whose HMAC verified to their handle, for one SESSION_SECRET (one per IsolateState): a
+ * browser sends the same cookie with every request, and this spares it an HMAC check and a SHA-256 each
+ * time. Keyed by the exact value, and only values that passed the HMAC are kept, so nobody can fill it
+ * with values of their choosing. It says nothing about the session itself: that is read (and may be
+ * gone) on every request.
  */
-const verifiedCookies = new WeakMap<SecretKeys, Map<string, SessionHandle>>();
+export type VerifiedCookies = Map<string, SessionHandle>;
 const MAX_VERIFIED_COOKIES = 1000;
 
-/** The session a cookie value names, if the value is well formed and its HMAC is ours. */
+/**
+ * The session a cookie value names, if the value is well formed and its HMAC is ours. `verified` holds
+ * the values verified before under the same `secrets`.
+ */
 export async function readSessionCookie(
   cookieValue: string,
   secrets: SecretKeys,
+  verified: VerifiedCookies,
 ): Promise<SessionHandle | undefined> {
-  let verified = verifiedCookies.get(secrets);
-  if (!verified) {
-    verified = new Map();
-    verifiedCookies.set(secrets, verified);
-  }
   const known = verified.get(cookieValue);
   if (known) {
     verified.delete(cookieValue); // now the most recently used

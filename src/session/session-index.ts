@@ -11,7 +11,7 @@
  */
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
-import { withKvDeadline } from "../kv.ts";
+import { listKvPrefix, withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { SessionHandle } from "./session-id.ts";
@@ -80,20 +80,11 @@ export async function findIndexedSessions(
 ): Promise<Result<IndexedSession[], string>> {
   const prefix = await sessionIndexPrefix(issuer, kind, value);
   const found: IndexedSession[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < maxPages; page++) {
-    const listed = await withKvDeadline(
-      () => rt.kv.list(cursor === undefined ? { prefix } : { prefix, cursor }),
-      kvTimeoutMs,
-    );
-    if ("problem" in listed) return fail(listed.problem);
-    for (const key of listed.value.keys) {
-      const sessionHash = key.name.slice(prefix.length);
-      if (SESSION_HASH.test(sessionHash))
-        found.push({ handle: { kvKey: `${SESSION_KEY_PREFIX}${sessionHash}` }, indexKey: key.name });
-    }
-    if (listed.value.list_complete) return ok(found);
-    cursor = listed.value.cursor;
-  }
-  return fail(`more than ${maxPages} pages of sessions`);
+  const listed = await listKvPrefix(rt.kv, prefix, kvTimeoutMs, maxPages, (key) => {
+    const sessionHash = key.name.slice(prefix.length);
+    if (SESSION_HASH.test(sessionHash))
+      found.push({ handle: { kvKey: `${SESSION_KEY_PREFIX}${sessionHash}` }, indexKey: key.name });
+  });
+  if (!listed.ok) return listed;
+  return listed.value.complete ? ok(found) : fail(`more than ${maxPages} pages of sessions`);
 }

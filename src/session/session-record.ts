@@ -1,5 +1,6 @@
 import type { SessionSettings } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
+import type { VerifiedClaims } from "../identity.ts";
 import { withUserinfo } from "../oidc/userinfo-claims.ts";
 
 /** What KV keeps for a signed-in browser. Times are seconds since the epoch. */
@@ -68,6 +69,16 @@ export function startSessionRecord(
 /** The claims route rules and identity headers see for a session: the ID token's plus UserInfo's. */
 export function sessionClaims(record: SessionRecord): Readonly<Record<string, unknown>> {
   return withUserinfo(record.claims, record.userinfo);
+}
+
+/**
+ * What a session's identity is made from: the claims of the ID token checked when the session was made
+ * or renewed, plus UserInfo's (`sessionClaims`). `iss` and `sub` were checked again as strings when the
+ * record was read (`parseSessionRecord`); `exp` is the one the ID token's checks read.
+ */
+export function sessionVerifiedClaims(record: SessionRecord): VerifiedClaims {
+  const all = sessionClaims(record);
+  return { iss: all.iss as string, sub: all.sub as string, exp: all.exp as number, all };
 }
 
 export function keptClaims(claims: Readonly<Record<string, unknown>>): Record<string, unknown> {

@@ -1,8 +1,45 @@
 import { env as workerEnv } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { DocumentState } from "../../src/jwks/document-cache.ts";
+import { ageSeconds } from "../../src/jwks/freshness.ts";
+import type { KeyCache } from "../../src/jwks/key-cache.ts";
 import { documentKey } from "../../src/jwks/kv-store.ts";
 import { ISSUER, makeSigningKey } from "../support/fake-issuer.ts";
 import { createKeyCacheRig } from "../support/key-cache-rig.ts";
+
+/**
+ * The cache's state with times as ISO strings and whole seconds, and the key set as its kid count:
+ * what each assertion below states.
+ */
+function statedAsRead(cache: KeyCache, nowMs: number) {
+  const state = cache.state(nowMs);
+  const kids = state.jwks.entry?.value.byKid.size;
+  return {
+    issuer: state.issuer,
+    discovery: documentAsRead(state.discovery, nowMs),
+    jwks: { ...documentAsRead(state.jwks, nowMs), ...(kids === undefined ? {} : { kidCount: kids }) },
+    unknownKidCooldownSeconds: state.unknownKidCooldownSeconds,
+  };
+}
+
+function documentAsRead(document: DocumentState<unknown>, nowMs: number) {
+  const { entry, freshness, lastFetch } = document;
+  return {
+    ...(entry && freshness
+      ? {
+          source: entry.source,
+          fetchedAt: new Date(entry.fetchedAt).toISOString(),
+          ageSeconds: Math.floor(ageSeconds(entry, nowMs)),
+          maxAgeSeconds: entry.maxAgeSeconds,
+          freshness,
+        }
+      : {}),
+    refreshing: document.refreshing,
+    ...(lastFetch
+      ? { lastFetch: { ...lastFetch, at: new Date(lastFetch.at).toISOString(), atMs: lastFetch.at } }
+      : {}),
+  };
+}
 
 describe("the discovery document in three tiers (what the login flow reads)", () => {
   it("fetches it once, then serves it from memory", async () => {
@@ -22,7 +59,7 @@ describe("the discovery document in three tiers (what the login flow reads)", ()
     const cold = await createKeyCacheRig({ issuer: warm.issuer, clock: warm.clock, keepKv: true });
     expect((await cold.cache.discovery(cold.rt)).ok).toBe(true);
     expect(warm.issuer.discoveryFetchCount()).toBe(1);
-    expect(cold.cache.snapshot(cold.clock.nowMs).discovery).toMatchObject({
+    expect(statedAsRead(cold.cache, cold.clock.nowMs).discovery).toMatchObject({
       source: "kv",
       freshness: "fresh",
     });
@@ -89,7 +126,7 @@ describe("a refresh that finishes late", () => {
       { trigger: "stale", outcome: "ok" },
       { trigger: "stale", outcome: "superseded" },
     ]);
-    const snapshot = rig.cache.snapshot(rig.clock.nowMs);
+    const snapshot = statedAsRead(rig.cache, rig.clock.nowMs);
     expect(snapshot.jwks).toMatchObject({ kidCount: 2, source: "provider", freshness: "fresh" });
     rig.issuer.jwksResponder = () => new Response("down", { status: 500 });
     expect(await rig.cache.keysFor(rig.rt, "b", "ES256")).toMatchObject({ value: { tier: "memory" } });
@@ -134,10 +171,10 @@ describe("the scheduled refresh", () => {
   });
 });
 
-describe("the snapshot for a health endpoint", () => {
+describe("the state a health endpoint reads", () => {
   it("tells per issuer each document's source, age, freshness, kid count, last fetch and cooldown", async () => {
     const rig = await createKeyCacheRig();
-    expect(rig.cache.snapshot(rig.clock.nowMs)).toEqual({
+    expect(statedAsRead(rig.cache, rig.clock.nowMs)).toEqual({
       issuer: ISSUER,
       discovery: { refreshing: false },
       jwks: { refreshing: false },
@@ -149,7 +186,7 @@ describe("the snapshot for a health endpoint", () => {
     rig.issuer.jwksResponder = () => new Response("down", { status: 503 });
     await rig.cache.keysFor(rig.rt, "rsa-1", "RS256");
     await rig.settle();
-    expect(rig.cache.snapshot(rig.clock.nowMs)).toEqual({
+    expect(statedAsRead(rig.cache, rig.clock.nowMs)).toEqual({
       issuer: ISSUER,
       discovery: {
         source: "provider",

@@ -3,7 +3,6 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { sealVerifiedIdentity } from "../../src/identity.ts";
 import { KeyCache } from "../../src/jwks/key-cache.ts";
 import { ingestJwks, type VerificationKey } from "../../src/jwks/key-set.ts";
 import { type VerifiedEntry, VerifiedTokenCache } from "../../src/jwt/verified-token-cache.ts";
@@ -18,6 +17,7 @@ import {
   signToken,
   validClaims,
 } from "../support/fake-issuer.ts";
+import { identityOf } from "../support/identity.ts";
 
 const LEEWAY_SECONDS = 30;
 /** Work the key cache schedules with waitUntil, settled after each test. */
@@ -169,7 +169,7 @@ describe("VerifiedTokenCache bounds", () => {
     const claims = { iss: ISSUER, sub: "user-1" };
     return {
       claims,
-      identity: sealVerifiedIdentity(claims, topLevelClaim("groups")),
+      identity: identityOf(claims, topLevelClaim("groups")),
       kid: "ec-1",
       alg: "ES256",
       key,

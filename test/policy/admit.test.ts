@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { sealVerifiedIdentity } from "../../src/identity.ts";
 import { judgeAccess } from "../../src/policy/admit.ts";
 import { topLevelClaim } from "../../src/policy/claim-path.ts";
-import { matchRoute } from "../../src/policy/match-route.ts";
+import { identityOf } from "../support/identity.ts";
+import { matchRouteOf } from "../support/route-rules.ts";
 
 function routeWith(rule: Record<string, unknown>) {
   const loaded = loadConfig({
@@ -16,7 +16,7 @@ function routeWith(rule: Record<string, unknown>) {
 }
 
 const identity = (claims: Record<string, unknown>) =>
-  sealVerifiedIdentity({ iss: "https://i.test", sub: "u", exp: 1, ...claims }, topLevelClaim("groups"));
+  identityOf({ iss: "https://i.test", sub: "u", exp: 1, ...claims }, topLevelClaim("groups"));
 
 const RULES = { groupsClaim: topLevelClaim("groups"), emailVerifiedRequired: true };
 
@@ -254,10 +254,10 @@ describe("claim names and value lists", () => {
     const route = routeWith({ allow: { groups: ["admins"] } });
     const groupsClaim = { name: "/realm_access/roles", tokens: ["realm_access", "roles"] };
     const claims = { iss: "https://i.test", sub: "u", exp: 1 };
-    const nested = sealVerifiedIdentity({ ...claims, realm_access: { roles: ["admins"] } }, groupsClaim);
+    const nested = identityOf({ ...claims, realm_access: { roles: ["admins"] } }, groupsClaim);
     expect(nested.groups).toEqual(["admins"]);
     expect(judgeAccess(route, nested, { ...RULES, groupsClaim }).admitted).toBe(true);
-    const wrong = sealVerifiedIdentity({ ...claims, realm_access: { roles: [{}] } }, groupsClaim);
+    const wrong = identityOf({ ...claims, realm_access: { roles: [{}] } }, groupsClaim);
     expect(refusal(route, wrong, { ...RULES, groupsClaim })).toEqual({
       reason: "claim_wrong_type",
       detail: "/realm_access/roles: array, not strings",
@@ -277,7 +277,7 @@ describe("route matching", () => {
   });
   const config = loaded.ok ? loaded.value : undefined;
   const ruleFor = (path: string) => {
-    const judged = matchRoute(config!, "site.test", path);
+    const judged = matchRouteOf(config!, "site.test", path);
     if (!judged.ok) throw new Error(`${path} is ambiguous`);
     return judged.value;
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { matchRoute } from "../../src/policy/match-route.ts";
+import { matchRouteOf } from "../support/route-rules.ts";
 
 const ADMINS = { allow: { groups: ["admins"] } };
 
@@ -27,7 +27,7 @@ const SITES = configWith([
 
 /** `index:pattern` of the rule for host and path, or `refused: <reason> <detail>`. */
 function judge(config: GateConfig, host: string, path: string): string {
-  const judged = matchRoute(config, host, path);
+  const judged = matchRouteOf(config, host, path);
   if (judged.ok) return `${judged.value.index}:${judged.value.pattern}`;
   return `refused: ${judged.failure.reason} ${judged.failure.detail}`;
 }

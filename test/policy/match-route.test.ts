@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { matchRoute } from "../../src/policy/match-route.ts";
+import { matchRouteOf } from "../support/route-rules.ts";
 
 const ADMINS = { allow: { groups: ["admins"] } };
 
@@ -27,7 +27,7 @@ const HELP = configWith([
 
 /** `index:pattern` of the path's rule, or `ambiguous: <how it was read>`. */
 function judge(config: GateConfig, path: string): string {
-  const judged = matchRoute(config, "site.test", path);
+  const judged = matchRouteOf(config, "site.test", path);
   if (judged.ok) return `${judged.value.index}:${judged.value.pattern}`;
   expect(judged.failure).toMatchObject({ kind: "bad_path", reason: "ambiguous_path" });
   return `ambiguous: ${judged.failure.detail}`;

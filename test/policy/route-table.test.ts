@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { normalisePath } from "../../src/config/route-pattern.ts";
+import { normalisePath } from "../../src/policy/route-pattern.ts";
 import { RouteTable } from "../../src/policy/route-table.ts";
 import { seededRuns } from "../support/property-runs.ts";
 

@@ -2,9 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RoutePolicy } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { sealVerifiedIdentity } from "../../src/identity.ts";
 import { judgeAccess } from "../../src/policy/admit.ts";
 import { topLevelClaim } from "../../src/policy/claim-path.ts";
+import { identityOf } from "../support/identity.ts";
 
 /** Fixed, so `npm test` is reproducible; a failure prints the seed and path to replay. */
 const SEED = 20_261_122;
@@ -25,7 +25,7 @@ function route(rule: Record<string, unknown>): RoutePolicy {
 function identity(extra: Record<string, unknown>) {
   const claims: Record<string, unknown> = { iss: "https://i.test", sub: "u", exp: 1 };
   for (const [name, value] of Object.entries(extra)) if (value !== undefined) claims[name] = value;
-  return sealVerifiedIdentity(claims, topLevelClaim("groups"));
+  return identityOf(claims, topLevelClaim("groups"));
 }
 
 /** Any JSON value, with the look-alikes of the values a rule wants mixed in often. */

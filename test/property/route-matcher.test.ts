@@ -2,11 +2,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GateConfig } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { normalisePath } from "../../src/config/route-pattern.ts";
-import { matchRoute } from "../../src/policy/match-route.ts";
+import { normalisePath } from "../../src/policy/route-pattern.ts";
 import { CLIENT_ID, ISSUER } from "../support/fake-issuer.ts";
 import { createHarness } from "../support/harness.ts";
 import { seededRuns } from "../support/property-runs.ts";
+import { matchRouteOf } from "../support/route-rules.ts";
 import {
   configOf,
   gateNeverLaxerProperty,
@@ -35,7 +35,7 @@ const PROPERTY_TIMEOUT_MS = 60_000;
 
 /** The index of the path's rule, or "ambiguous". */
 function ruleOf(config: GateConfig, pathname: string): number | "ambiguous" {
-  const judged = matchRoute(config, "site.test", pathname);
+  const judged = matchRouteOf(config, "site.test", pathname);
   return judged.ok ? judged.value.index : "ambiguous";
 }
 
@@ -87,14 +87,14 @@ describe("the route matcher under random input", () => {
       fc.assert(
         fc.property(fc.string({ unit: "binary", maxLength: 80 }), (raw) => {
           normalisePath(raw);
-          matchRoute(config, "site.test", raw);
+          matchRouteOf(config, "site.test", raw);
           let url: URL | undefined;
           try {
             url = new URL(raw, "https://site.test");
           } catch {
             return;
           }
-          const judged = matchRoute(config, "site.test", url.pathname);
+          const judged = matchRouteOf(config, "site.test", url.pathname);
           if (judged.ok) expect(["public", "authenticated"]).toContain(judged.value.access);
           else expect(judged.failure.reason).toBe("ambiguous_path");
         }),
@@ -148,7 +148,7 @@ describe("the route matcher under random input", () => {
       "/public/%2e%2e%252fadmin/x",
     ]) {
       judgesByEveryReading(config, path);
-      const judged = matchRoute(config, "site.test", path);
+      const judged = matchRouteOf(config, "site.test", path);
       expect(judged.ok, path).toBe(false);
     }
   });
@@ -205,7 +205,7 @@ describe("the route matcher under random input", () => {
           const callsBefore = h.originCalls.length;
           const res = await h.fetch(`${url.pathname}${url.search}`, { headers });
           expect(res.status).toBeLessThan(500);
-          const judged = matchRoute(config, "site.test", url.pathname);
+          const judged = matchRouteOf(config, "site.test", url.pathname);
           if (!judged.ok) {
             expect(res.status).toBe(400);
             expect(h.originCalls).toHaveLength(callsBefore);

@@ -9,8 +9,8 @@
 import fc from "fast-check";
 import type { GateConfig, RoutePolicy } from "../../src/config/config.ts";
 import { loadConfig } from "../../src/config/load-config.ts";
-import { compilePattern, normalisePath } from "../../src/config/route-pattern.ts";
-import { matchRoute } from "../../src/policy/match-route.ts";
+import { compilePattern, normalisePath } from "../../src/policy/route-pattern.ts";
+import { matchRouteOf } from "../support/route-rules.ts";
 
 /** Segment names with case variants, so that rules and paths collide under case folding. */
 const NAMES = ["help", "Help", "HELP", "private", "Private", "admin", "Admin", "ADMIN", "guide", "x"];
@@ -179,7 +179,7 @@ export function judgesByEveryReading(config: GateConfig, pathname: string): void
   const canonical = firstRule(config, normalisePath(pathname), false);
   const readings = everyReading(config, pathname);
   const disagreeing = readings.find((reading) => accessKey(reading.rule) !== accessKey(canonical));
-  const judged = matchRoute(config, "site.test", pathname);
+  const judged = matchRouteOf(config, "site.test", pathname);
   if (judged.ok) {
     if (disagreeing)
       fail(
@@ -213,7 +213,7 @@ export function ownPathsStayTheirRules(rules: readonly RandomRule[]): void {
           ? [route.pattern.slice(0, -2) || "/", `${route.pattern.slice(0, -2)}/zz9`]
           : [route.pattern];
     for (const path of own) {
-      const judged = matchRoute(config, "site.test", path);
+      const judged = matchRouteOf(config, "site.test", path);
       if (!judged.ok) fail(`${route.pattern}: own path ${path} is ambiguous (${judged.failure.detail})`);
       if (judged.value !== firstRule(config, path, false))
         fail(`${route.pattern}: ${path} under ${judged.value.pattern}`);

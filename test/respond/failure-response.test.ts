@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Failure, FailureKind, OwnFailure } from "../../src/failure.ts";
-import { sealVerifiedIdentity } from "../../src/identity.ts";
 import { topLevelClaim } from "../../src/policy/claim-path.ts";
 import { type FailureContext, respondToFailure } from "../../src/respond/failure-response.ts";
+import { identityOf } from "../support/identity.ts";
 
 const REALM = "edge-auth";
 const LOGIN_URL = "/auth/login?return_to=%2Fapp";
@@ -13,7 +13,7 @@ const TEXT_TYPE = "text/plain; charset=utf-8";
 
 const api: FailureContext = { realm: REALM, credentialSent: true, presentation: "api" };
 const page: FailureContext = { ...api, presentation: "page", loginUrl: LOGIN_URL };
-const identity = sealVerifiedIdentity(
+const identity = identityOf(
   { iss: "https://issuer.test", sub: "alice", exp: 2_000_000_000 },
   topLevelClaim("groups"),
 );

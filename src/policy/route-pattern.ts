@@ -1,21 +1,11 @@
 /**
- * Route patterns: `*` (every path), `/exact`, or `/prefix/*` (the prefix itself and everything below).
- * Matching runs on a normalised path, so `/%61dmin` and `//admin` meet the rule written for `/admin`.
+ * How a request path meets a route pattern: `*` (every path), `/exact`, or `/prefix/*` (the prefix
+ * itself and everything below). Matching runs on a normalised path, so `/%61dmin` and `//admin` meet
+ * the rule written for `/admin`. What a valid pattern is, is the configuration's (schema-routes.ts).
  */
 export type PathMatcher = (normalisedPath: string) => boolean;
 
-export function patternProblem(pattern: string): string | undefined {
-  if (pattern === "*") return undefined;
-  if (!pattern.startsWith("/")) return `must start with "/" or be "*" (got ${JSON.stringify(pattern)})`;
-  const star = pattern.indexOf("*");
-  if (star !== -1 && (star !== pattern.length - 1 || !pattern.endsWith("/*"))) {
-    return `"*" is only allowed as a final "/*" (got ${JSON.stringify(pattern)})`;
-  }
-  if (/[?#\s]/.test(pattern))
-    return `must be a path without query, fragment or spaces (got ${JSON.stringify(pattern)})`;
-  return undefined;
-}
-
+/** The matcher of a valid pattern (one `patternProblem` in schema-routes.ts accepts). */
 export function compilePattern(pattern: string): PathMatcher {
   if (pattern === "*") return () => true;
   if (pattern.endsWith("/*")) {
