@@ -11,11 +11,11 @@ import {
 import { wantsDpopChallenge } from "./dpop/challenge.ts";
 import { offerNextNonce } from "./dpop/sender-constraint.ts";
 import { type Failure, unauthenticated } from "./failure.ts";
+import { stripClientHeaders } from "./forward/client-headers.ts";
 import { credentialStanding } from "./forward/credential-standing.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
-import { injectIdentityHeaders, stripIdentityHeaders } from "./forward/identity-headers.ts";
+import { injectIdentityHeaders } from "./forward/identity-headers.ts";
 import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
-import { stripRoutingHeaders } from "./forward/routing-headers.ts";
 import { isWebSocketUpgrade, relayWebSocket } from "./forward/websocket.ts";
 import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
@@ -56,8 +56,7 @@ export async function gateRequest(
   if (!match.ok) return refuseAmbiguousPath(request, match.failure, config.realm, scheme.session, decision);
   const route = match.value;
   const headers = new Headers(request.headers);
-  stripIdentityHeaders(headers, state.reservedHeaders);
-  stripRoutingHeaders(headers);
+  stripClientHeaders(headers, state.reservedHeaders);
   if (config.forwardedHeaders === "set") setForwardedHeaders(headers, request, url);
   stripOwnCookies(headers, config.session.cookieName);
   const origin = chooseOrigin(config, env);

@@ -3,20 +3,16 @@ import type { GateConfig } from "../config/config.ts";
 import type { VerifiedIdentity } from "../identity.ts";
 import { canonicalHeaderName as canonical } from "./header-name.ts";
 
-/**
- * Removes every header the client sent that could pass for an identity header: any name starting with
- * the identity prefix, compared case-insensitively and with `_` read as `-` (some origins fold them),
- * plus the configured identity and token header names and `X-Auth-Assertion` (whatever the prefix).
- * Runs on every route, public ones too.
+/*
+ * Every header the client sent that could pass for an identity header is removed before the origin
+ * (client-headers.ts): any name starting with the identity prefix, compared case-insensitively and
+ * with `_` read as `-` (some origins fold them), plus the configured identity and token header names
+ * and `X-Auth-Assertion` (whatever the prefix). On every route, public ones too.
  */
-export function stripIdentityHeaders(headers: Headers, reserved: ReservedHeaderNames): void {
-  const { prefix, exact } = reserved;
-  const doomed: string[] = [];
-  for (const name of headers.keys()) {
-    const folded = canonical(name);
-    if (folded.startsWith(prefix) || exact.has(folded)) doomed.push(name);
-  }
-  for (const name of doomed) headers.delete(name);
+
+/** Whether a folded header name (`canonicalHeaderName`) is one only edge-auth may send the origin. */
+export function isReservedIdentityName(folded: string, reserved: ReservedHeaderNames): boolean {
+  return folded.startsWith(reserved.prefix) || reserved.exact.has(folded);
 }
 
 /** The header names a client may not send, folded as `stripIdentityHeaders` compares them. */

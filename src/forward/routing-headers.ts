@@ -73,13 +73,10 @@ const EXACT: ReadonlySet<string> = new Set(Object.values(CLIENT_ROUTING_HEADERS)
 
 /** Whether a request header name (any case, `_` for `-`) is one a client may not send to the origin. */
 export function isClientRoutingHeader(name: string): boolean {
-  const folded = canonicalHeaderName(name);
-  return EXACT.has(folded) || CLIENT_ROUTING_HEADER_PREFIXES.some((prefix) => folded.startsWith(prefix));
+  return isFoldedClientRoutingHeader(canonicalHeaderName(name));
 }
 
-/** Removes every client-sent header of `CLIENT_ROUTING_HEADERS`. Runs on every route. */
-export function stripRoutingHeaders(headers: Headers): void {
-  const doomed: string[] = [];
-  for (const name of headers.keys()) if (isClientRoutingHeader(name)) doomed.push(name);
-  for (const name of doomed) headers.delete(name);
+/** The same, for a name already folded by `canonicalHeaderName`. */
+export function isFoldedClientRoutingHeader(folded: string): boolean {
+  return EXACT.has(folded) || CLIENT_ROUTING_HEADER_PREFIXES.some((prefix) => folded.startsWith(prefix));
 }

@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load-config.ts";
+import { stripClientHeaders } from "../../src/forward/client-headers.ts";
 import {
   encodeHeaderValue,
   groupsHeaderValue,
   reservedHeaderNames,
-  stripIdentityHeaders,
 } from "../../src/forward/identity-headers.ts";
 import { seededRuns } from "../support/property-runs.ts";
 
@@ -96,7 +96,7 @@ describe("stripping identity headers", () => {
         accept: "text/html",
         "x-request-id": "r-1",
       });
-      stripIdentityHeaders(headers, reservedHeaderNames(config));
+      stripClientHeaders(headers, reservedHeaderNames(config));
       expect([...headers.keys()]).toEqual(["accept", "x-request-id"]);
     }
   });
