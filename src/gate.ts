@@ -15,7 +15,7 @@ import { stripClientHeaders } from "./forward/client-headers.ts";
 import { credentialStanding } from "./forward/credential-standing.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders } from "./forward/identity-headers.ts";
-import { chooseOrigin, forwardToOrigin, keepPrivate } from "./forward/origin.ts";
+import { chooseOrigin, forwardToOrigin, keepPrivate, outgoingRequest } from "./forward/origin.ts";
 import { isWebSocketUpgrade, relayWebSocket } from "./forward/websocket.ts";
 import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
@@ -55,15 +55,16 @@ export async function gateRequest(
   const scheme = cookieScheme(url, config.session.cookieName);
   if (!match.ok) return refuseAmbiguousPath(request, match.failure, config.realm, scheme.session, decision);
   const route = match.value;
-  const headers = new Headers(request.headers);
+  const origin = chooseOrigin(config, env);
+  const outgoing = outgoingRequest(request, url, origin, { identified: route.access !== "public" });
+  const { headers } = outgoing;
   stripClientHeaders(headers, state.reservedHeaders);
   if (config.forwardedHeaders === "set") setForwardedHeaders(headers, request, url);
   stripOwnCookies(headers, config.session.cookieName);
-  const origin = chooseOrigin(config, env);
 
   if (route.access === "public") {
     decision.decided();
-    const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: false });
+    const answer = await forwardToOrigin(outgoing, origin, rt);
     return decision.finish(answer.response, {
       outcome: answer.ok ? "public" : "error",
       credential: "none",
@@ -206,7 +207,7 @@ export async function gateRequest(
       credential: auth.via,
       ...kidAndTier,
     });
-  const answer = await forwardToOrigin(request, url, headers, origin, rt, { identified: true });
+  const answer = await forwardToOrigin(outgoing, origin, rt);
   // A WebSocket lives past this request: the gate relays it and closes it when the credential ends.
   const response =
     answer.ok && answer.response.status === 101 && isWebSocketUpgrade(request) && answer.response.webSocket

@@ -32,36 +32,18 @@ export interface ForwardOptions {
 }
 
 /**
- * Sends the request on with the given headers: method, path, query and body unchanged, and the
- * origin's redirects passed back to the client rather than followed. An identified request bypasses
- * the edge cache both ways (neither looked up nor stored); a public one may be cached as the zone
- * says. An origin that cannot be reached is a 502 of edge-auth's own, never a thrown error.
+ * The request the origin will get, made once per request as soon as the route is known: method,
+ * path, query and body unchanged, the client's headers copied (the gate then edits
+ * `outgoing.headers` in place: one copy of the headers, not two), and the origin's redirects passed
+ * back to the client rather than followed. An identified request bypasses the edge cache both ways
+ * (neither looked up nor stored); a public one may be cached as the zone says.
  */
-export async function forwardToOrigin(
+export function outgoingRequest(
   request: Request,
   requestUrl: URL,
-  headers: Headers,
   target: OriginTarget,
-  rt: Runtime,
   options: ForwardOptions,
-): Promise<OriginAnswer> {
-  try {
-    return { ok: true, response: await sendToOrigin(request, requestUrl, headers, target, rt, options) };
-  } catch (error) {
-    const problem = error instanceof Error ? error.name : "unknown";
-    const response = respondToFailure({ kind: "bad_gateway", reason: "origin_unreachable" });
-    return { ok: false, response, problem };
-  }
-}
-
-function sendToOrigin(
-  request: Request,
-  requestUrl: URL,
-  headers: Headers,
-  target: OriginTarget,
-  rt: Runtime,
-  options: ForwardOptions,
-): Promise<Response> {
+): Request {
   let url = request.url;
   if (target.kind === "url") {
     const joined = new URL(target.base);
@@ -70,18 +52,35 @@ function sendToOrigin(
     joined.search = requestUrl.search;
     url = joined.href;
   }
-  // The origin sees edge-auth's hop as the parent of its own span, in the caller's trace or a new one.
-  if (rt.trace) setTraceHeaders(headers, rt.trace);
-  const init: RequestInit = {
+  return new Request(url, {
     method: request.method,
-    headers,
+    headers: request.headers,
     body: request.body,
     redirect: "manual",
     // Workers' standard `cache` option (compatibility date 2024-11-11 on, `cache_option_enabled`).
     ...(options.identified ? { cache: "no-store" } : {}),
-  };
-  const outgoing = new Request(url, init);
-  return target.kind === "assets" ? target.assets.fetch(outgoing) : rt.fetch(outgoing);
+  });
+}
+
+/**
+ * Sends the outgoing request (see `outgoingRequest`) to the origin, in the request's trace. An origin
+ * that cannot be reached is a 502 of edge-auth's own, never a thrown error.
+ */
+export async function forwardToOrigin(
+  outgoing: Request,
+  target: OriginTarget,
+  rt: Runtime,
+): Promise<OriginAnswer> {
+  // The origin sees edge-auth's hop as the parent of its own span, in the caller's trace or a new one.
+  if (rt.trace) setTraceHeaders(outgoing.headers, rt.trace);
+  try {
+    const response = await (target.kind === "assets" ? target.assets.fetch(outgoing) : rt.fetch(outgoing));
+    return { ok: true, response };
+  } catch (error) {
+    const problem = error instanceof Error ? error.name : "unknown";
+    const response = respondToFailure({ kind: "bad_gateway", reason: "origin_unreachable" });
+    return { ok: false, response, problem };
+  }
 }
 
 /** Cache-Control for shared caches only (Cloudflare, other CDNs): they would override `private`. */
