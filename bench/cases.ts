@@ -188,6 +188,7 @@ export function benchCases(setup: CaseSetup): Case[] {
       "d-repeat": variantPorts.baseline,
       "c-es256": variantPorts.baseline,
       "c-routes1000": variantPorts.baselineRoutes1000,
+      "c-token8k": variantPorts.baseline,
     };
     for (const [id, baselinePort] of Object.entries(baselinePorts)) {
       const index = allCases.findIndex((c) => c.id === id);

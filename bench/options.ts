@@ -11,6 +11,8 @@ export const USAGE = `npm run bench -- [options]
   --load=wrk|autocannon
   --cold-samples=N    fresh workerd processes per cold-start case (default 5)
   --baseline=<ref>    also measure edge-auth as built at that git ref, side by side
+  --ref=<ref>         measure edge-auth as built at that git ref instead of the working tree
+                      (with --baseline: an A/B of two commits, e.g. --ref=X --baseline=X~1)
   --profile=id,id,…   instead of measuring: a CPU profile of each case's worker through workerd's
                       inspector (edge-auth built unminified), self time per file and function
   --quick             1 round of 2 s, for a smoke test
@@ -30,6 +32,8 @@ export interface BenchOptions {
   readonly only: readonly string[] | undefined;
   readonly load: string | undefined;
   readonly baselineRef: string | undefined;
+  /** The git ref edge-auth is built at (undefined: the working tree). */
+  readonly ref: string | undefined;
   /** Case ids to profile instead of measuring (undefined: measure). */
   readonly profile: readonly string[] | undefined;
   readonly quick: boolean;
@@ -50,6 +54,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
       only: { type: "string" },
       load: { type: "string" },
       baseline: { type: "string" },
+      ref: { type: "string" },
       profile: { type: "string" },
       "cold-samples": { type: "string", default: "5" },
       quick: { type: "boolean", default: false },
@@ -70,6 +75,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions | "help
     only: args.only?.split(",").map((id) => id.trim()),
     load: args.load,
     baselineRef: args.baseline,
+    ref: args.ref,
     profile: args.profile?.split(",").map((id) => id.trim()),
     quick: args.quick,
     write: !args["no-write"],

@@ -82,7 +82,9 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
   // A profile needs function names and esbuild's `// src/…` section comments: an unminified build.
   const edgeAuthBundle = options.profile
     ? bundleWorker(ROOT, join(ROOT, "src/index.ts"), join(dir, "build", "edge-auth.js"))
-    : bundleEdgeAuth(ROOT, join(dir, "dist"));
+    : options.ref
+      ? bundleEdgeAuthAt(ROOT, options.ref, join(dir, "current"))
+      : bundleEdgeAuth(ROOT, join(dir, "dist"));
   const modules: Record<string, string> = {
     "edge-auth": edgeAuthBundle,
     upstream: workers("upstream"),
@@ -228,7 +230,7 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     totalSeconds: (performance.now() - startedAt) / 1000,
   };
   printReport(results);
-  if (options.write && !only && !options.quick && !baselineRef) {
+  if (options.write && !only && !options.quick && !baselineRef && !options.ref) {
     writeReport(ROOT, results);
     say("wrote docs/benchmarks.md and docs/benchmarks.svg");
   }
