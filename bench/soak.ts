@@ -2,14 +2,16 @@
  * `npm run soak -- --minutes N`: the bundled worker under a fixed rate (open loop) for N minutes,
  * with production-like KV and provider waits throughout and, in the middle, a key rotation, a
  * provider outage and a KV stall. Reports per phase: requests, 5xx, valid tokens refused, p50/p99;
- * and workerd's resident memory (RSS, the process's: a proxy for the isolate's heap) over time.
- * Expected: 0 × 5xx, 0 valid tokens refused, a flat RSS. Not part of `npm test`.
+ * and memory over time: edge-auth's isolate heap (read through workerd's inspector every 10 s) and
+ * workerd's resident set (the whole process, stand-in provider and KV included).
+ * Expected: 0 × 5xx, 0 valid tokens refused, a heap under a flat ceiling. Not part of `npm test`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { PROTECTED_PATH } from "./harness.ts";
+import { heapBytes } from "./inspector.ts";
 import { ms, quantile, runOpenLoop, type Sample } from "./open-loop.ts";
 import { buildModules, KV_DELAY, PROVIDER_DELAY, residentBytes, startRig } from "./rig.ts";
 
@@ -39,7 +41,7 @@ const phaseAt = (dueMs: number): PhaseName =>
 const dir = mkdtempSync(join(tmpdir(), "edge-auth-soak-"));
 try {
   const modules = await buildModules(dir);
-  const rig = await startRig(dir, modules);
+  const rig = await startRig(dir, modules, { inspector: true });
   try {
     const provider = { delay: PROVIDER_DELAY, seed: 7 };
     const kv = { delay: KV_DELAY, seed: 8 };
@@ -56,6 +58,12 @@ try {
     const heap: { atMs: number; rssBytes: number | undefined }[] = [];
     let current: PhaseName = "steady";
     const startedAt = performance.now();
+    const isolateHeap: { atMs: number; usedBytes: number }[] = [];
+    const heapReader = setInterval(async () => {
+      const atMs = performance.now() - startedAt;
+      const usage = await heapBytes(rig.inspectorPort as number, "edge-auth").catch(() => undefined);
+      if (usage) isolateHeap.push({ atMs, usedBytes: usage.used });
+    }, 10_000);
     const ticker = setInterval(async () => {
       const atMs = performance.now() - startedAt;
       heap.push({ atMs, rssBytes: await residentBytes(rig.workerd.child.pid) });
@@ -82,6 +90,7 @@ try {
       },
     });
     clearInterval(ticker);
+    clearInterval(heapReader);
     heap.push({ atMs: performance.now() - startedAt, rssBytes: await residentBytes(rig.workerd.child.pid) });
 
     console.log("");
@@ -99,8 +108,15 @@ try {
       bytes === undefined ? "?" : `${(bytes / 1048576).toFixed(1)} MiB`;
     const step = Math.max(1, Math.floor(heap.length / 10));
     console.log("");
+    const heapStep = Math.max(1, Math.floor(isolateHeap.length / 12));
     console.log(
-      `workerd RSS (a proxy for the isolate's heap): ${heap
+      `edge-auth isolate heap (used, as read; V8 collects on its own): ${isolateHeap
+        .filter((_, i) => i % heapStep === 0 || i === isolateHeap.length - 1)
+        .map((point) => `${(point.atMs / 1000).toFixed(0)} s ${mib(point.usedBytes)}`)
+        .join(", ")}; largest ${mib(Math.max(...isolateHeap.map((point) => point.usedBytes)))}`,
+    );
+    console.log(
+      `workerd RSS (the whole process): ${heap
         .filter((_, i) => i % step === 0 || i === heap.length - 1)
         .map((point) => `${(point.atMs / 1000).toFixed(0)} s ${mib(point.rssBytes)}`)
         .join(", ")}`,
