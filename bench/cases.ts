@@ -10,12 +10,14 @@ export interface CaseSetup {
   readonly tokens: TokenPools;
   /** The session cookie file for case (e), when the build has a login flow. */
   readonly sessionFile: string | undefined;
+  /** The same for the variant with the signed assertion on. */
+  readonly assertionSessionFile: string | undefined;
   readonly baselineRef: string | undefined;
 }
 
 /** Every case: the main ones, scaling, concurrency at 1 and 256, and the baseline's counterparts. */
 export function benchCases(setup: CaseSetup): Case[] {
-  const { connections, variantPorts, sessionFile, baselineRef } = setup;
+  const { connections, variantPorts, sessionFile, assertionSessionFile, baselineRef } = setup;
   const { files, pools } = setup.tokens;
   const bearer = (file: string) => ({ name: "Authorization", valuesFile: file });
   const bytes = {
@@ -111,6 +113,17 @@ export function benchCases(setup: CaseSetup): Case[] {
       },
       {
         ...common,
+        section: "scaling",
+        id: "b-token8k",
+        label: "(b) floor RS256 with 8 KB tokens (vs 1 KB)",
+        port: variantPorts.floorRs,
+        header: bearer(files.rs8k),
+        ceiling: a,
+        baseline: bRs,
+        credentialBytes: bytes.rs8k,
+      },
+      {
+        ...common,
         id: "f-jose-rs256",
         label: "(f) hand-written jose worker, RS256",
         port: variantPorts.jose,
@@ -147,6 +160,25 @@ export function benchCases(setup: CaseSetup): Case[] {
         label: "(e) edge-auth, browser session cookie",
         port: variantPorts.edgeAuth,
         header: { name: "Cookie", valuesFile: sessionFile },
+        ceiling: a,
+      });
+    allCases.push({
+      ...common,
+      id: "d-assertion",
+      label: "(d) the same token repeated, signed assertion on",
+      port: variantPorts.edgeAuthAssertion,
+      header: bearer(files.repeat),
+      ceiling: a,
+      floor: bRs,
+      credentialBytes: bytes.rs,
+    });
+    if (assertionSessionFile)
+      allCases.push({
+        ...common,
+        id: "e-assertion",
+        label: "(e) session cookie, signed assertion on",
+        port: variantPorts.edgeAuthAssertion,
+        header: { name: "Cookie", valuesFile: assertionSessionFile },
         ceiling: a,
       });
     allCases.push(

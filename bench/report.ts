@@ -57,12 +57,33 @@ export function judgeTargets(results: BenchResults, summaries: readonly CaseSumm
     measured: results.session.available ? e.text : "not available in this build",
     met: results.session.available ? atLeast(e.value, 0.9) : undefined,
   });
+  for (const [id, label] of [
+    ["d-assertion", "(d)"],
+    ["e-assertion", "(e)"],
+  ] as const) {
+    const withAssertion = compare(id, "a");
+    targets.push({
+      name: `${label} with the signed assertion on ≥ 0.85 × (a)`,
+      measured: withAssertion.text,
+      met: atLeast(withAssertion.value, 0.85),
+    });
+  }
   for (const alg of ["rs256", "es256"]) {
     const r = compare(`c-${alg}`, `f-jose-${alg}`);
     targets.push({
       name: `(c) ${alg.toUpperCase()} ≥ 1.0 × hand-written jose worker`,
       measured: r.text,
       met: atLeast(r.value, 1.0),
+    });
+  }
+  const cpuOf = (id: string) => byId.get(id)?.cpuUs ?? Number.NaN;
+  for (const alg of ["rs256", "es256"]) {
+    const mine = cpuOf(`c-${alg}`) - cpuOf(`b-${alg}`);
+    const jose = cpuOf(`f-jose-${alg}`) - cpuOf(`b-${alg}`);
+    targets.push({
+      name: `(c) ${alg.toUpperCase()}: CPU per request beyond the floor ≤ the jose worker's`,
+      measured: `${fixed(mine, 0)} µs vs ${fixed(jose, 0)} µs`,
+      met: Number.isFinite(mine) && Number.isFinite(jose) ? mine <= jose : undefined,
     });
   }
   const hono = compare("c-rs256", "f-hono-rs256");
@@ -72,17 +93,25 @@ export function judgeTargets(results: BenchResults, summaries: readonly CaseSumm
     met: atLeast(hono.value, 5),
   });
   const costOf = (id: string) => 1 / (byId.get(id)?.toBaseline ?? Number.NaN) - 1;
-  const routes = costOf("c-routes1000");
+  const percent = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : "–");
+  for (const [id, name] of [
+    ["c-routes1000", "1,000 route rules ≤ 5% slower than 10"],
+    ["c-issuers3", "routes of 3 issuers ≤ 5% slower than 1"],
+    ["c-keys50", "50 keys in the JWKS ≤ 5% slower than 2"],
+  ] as const) {
+    const cost = costOf(id);
+    targets.push({ name, measured: percent(cost), met: Number.isFinite(cost) ? cost <= 0.05 : undefined });
+  }
+  // What an 8 KB token adds over a 1 KB one, for edge-auth and for the floor (one signature check).
+  const bigToken = costOf("c-token8k");
+  const bigTokenFloor = costOf("b-token8k");
   targets.push({
-    name: "1,000 route rules cost < 5% more than 10",
-    measured: Number.isFinite(routes) ? `${(routes * 100).toFixed(1)}%` : "–",
-    met: Number.isFinite(routes) ? routes < 0.05 : undefined,
-  });
-  const keys = costOf("c-keys50");
-  targets.push({
-    name: "50 keys in the JWKS cost nothing more than 2 (within 3% noise)",
-    measured: Number.isFinite(keys) ? `${(keys * 100).toFixed(1)}%` : "–",
-    met: Number.isFinite(keys) ? keys < 0.03 : undefined,
+    name: "an 8 KB token costs no more than the floor's own extra for 8 KB plus 10 points",
+    measured: `+${percent(bigToken)} vs the floor's +${percent(bigTokenFloor)}`,
+    met:
+      Number.isFinite(bigToken) && Number.isFinite(bigTokenFloor)
+        ? bigToken <= bigTokenFloor + 0.1
+        : undefined,
   });
   const steady = summaries.filter((s) => EDGE_AUTH_CASE.test(s.case.id));
   const fetches = steady.reduce((sum, s) => sum + s.providerFetchesPer1k, 0);
@@ -94,9 +123,9 @@ export function judgeTargets(results: BenchResults, summaries: readonly CaseSumm
   });
   const gzip = results.bundles["edge-auth"]?.gzipBytes ?? Number.NaN;
   targets.push({
-    name: "bundle ≤ 50 KiB gzip",
+    name: "bundle ≤ 60 KiB gzip",
     measured: `${fixed(gzip / 1024, 1)} KiB`,
-    met: gzip <= 50 * 1024,
+    met: gzip <= 60 * 1024,
   });
   return targets;
 }

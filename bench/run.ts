@@ -153,9 +153,25 @@ async function bench(dir: string, stoppers: (() => Promise<void>)[]): Promise<vo
     writeFileSync(sessionFile, `${session.cookie}\n`);
     say("signed in through /auth/login: measuring the session cookie");
   } else say(`(e) session cookie: not available in this build (${session.reason})`);
+  const assertionSession = await signInForSessionCookie(
+    `http://127.0.0.1:${variantPorts.edgeAuthAssertion}`,
+    PROTECTED_PATH,
+  );
+  let assertionSessionFile: string | undefined;
+  if (assertionSession.ok) {
+    assertionSessionFile = join(dir, "cookie-assertion.txt");
+    writeFileSync(assertionSessionFile, `${assertionSession.cookie}\n`);
+  }
 
   // 6. The load cases, in interleaving order (compared cases next to each other).
-  const allCases = benchCases({ connections, variantPorts, tokens, sessionFile, baselineRef });
+  const allCases = benchCases({
+    connections,
+    variantPorts,
+    tokens,
+    sessionFile,
+    assertionSessionFile,
+    baselineRef,
+  });
   if (options.profile && inspectorPort !== undefined) {
     for (const id of options.profile) {
       const profiled = allCases.find((c) => c.id === id);

@@ -3,6 +3,7 @@
  * floors, edge-auth in its configurations, two hand-written peers, and the fake provider and KV they
  * use. Each is checked to forward a valid token and refuse a forged one before it is measured.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -29,6 +30,7 @@ type VariantName =
   | "edgeAuthRoutes1000"
   | "edgeAuthKeys50"
   | "edgeAuthIssuers3"
+  | "edgeAuthAssertion"
   | "jose"
   | "hono"
   | "baseline"
@@ -45,6 +47,7 @@ export async function allocateVariantPorts(): Promise<VariantPorts> {
     edgeAuthRoutes1000: await port(),
     edgeAuthKeys50: await port(),
     edgeAuthIssuers3: await port(),
+    edgeAuthAssertion: await port(),
     jose: await port(),
     hono: await port(),
     baseline: await port(),
@@ -132,6 +135,22 @@ export function variantDefs(setup: VariantSetup): WorkerDef[] {
       outbound: "upstream",
     },
     {
+      // The signed identity assertion on (docs/assertion.md): an EC P-256 key made for this run.
+      name: "edge-auth-assertion",
+      module: "edge-auth",
+      port: variantPorts.edgeAuthAssertion,
+      bindings: [
+        ...edgeAuthVars(issuer, routeRules(10)),
+        {
+          name: "ASSERTION_SIGNING_KEY",
+          text: JSON.stringify(
+            generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" }),
+          ),
+        },
+      ],
+      outbound: "upstream",
+    },
+    {
       name: "jose-remote",
       module: "jose-remote",
       port: variantPorts.jose,
@@ -206,6 +225,8 @@ export async function checkVariants(
     [variantPorts.edgeAuthRoutes1000, files.rs, true],
     [variantPorts.edgeAuthKeys50, files.k50, true],
     [variantPorts.edgeAuthIssuers3, files.rs, true],
+    [variantPorts.edgeAuthAssertion, files.rs, true],
+    [variantPorts.floorRs, files.rs8k, true],
     [variantPorts.jose, files.rs, true],
     [variantPorts.jose, files.es, true],
     [variantPorts.hono, files.rs, true],

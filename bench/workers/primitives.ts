@@ -41,6 +41,7 @@ const OPERATIONS: Record<string, (request: Request) => number> = {
     for (const name of request.headers.keys()) length += name.length;
     return length;
   },
+  "request.cf": (request) => keep(request.cf),
   "headers.get (one name)": (request) => (request.headers.get("authorization") ?? "").length,
   "headers.set (one name)": () => {
     const headers = new Headers();
