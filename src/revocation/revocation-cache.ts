@@ -32,7 +32,8 @@ export interface RevocationHealth {
  * The issuer's revocation document, held in isolate memory like the keys: fresh for
  * `REVOCATION_CACHE_SECONDS` (no KV read at all), then served while one background refresh per
  * interval reads KV (`waitUntil`), and past `maxStaleSeconds` (or on a cold isolate) read before the
- * request goes on. A failed read never replaces a good document; with none at all it fails open
+ * request goes on (past the limit by one request per interval: the others go on with the document
+ * held rather than pile up behind a stalled KV). A failed read never replaces a good document; with none at all it fails open
  * (logged), because a KV outage must not become an authentication outage. Keeps values, never
  * in-flight promises.
  *
@@ -59,6 +60,7 @@ export class RevocationCache {
   #view: RevocationList = NO_REVOCATIONS;
   #backgroundStartedAtMs = Number.NEGATIVE_INFINITY;
   #lastFailureAtMs = Number.NEGATIVE_INFINITY;
+  #blockingReadStartedAtMs = Number.NEGATIVE_INFINITY;
   #lastLoad: RevocationHealth["lastLoad"];
   readonly #fence: FenceView;
 
@@ -88,8 +90,14 @@ export class RevocationCache {
       }
       return this.#view;
     }
-    // A failed read is retried once per interval, not by every request while KV is down.
-    if (now - this.#lastFailureAtMs >= freshMs) await this.#load(rt);
+    // Past the limit one request per interval waits for the read; the others meanwhile go on with
+    // the document held, as they would after a failed read (with none held — a cold isolate — each
+    // waits). A failed read is retried once per interval, not by every request while KV is down.
+    const anotherIsReading = list !== undefined && now - this.#blockingReadStartedAtMs < freshMs;
+    if (!anotherIsReading && now - this.#lastFailureAtMs >= freshMs) {
+      this.#blockingReadStartedAtMs = now;
+      await this.#load(rt);
+    }
     return this.#view;
   }
 

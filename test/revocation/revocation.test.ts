@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { type RevocationEntry, revocationKey } from "../../src/revocation/revocation-document.ts";
 import { ISSUER, makeSigningKey, signToken, validClaims } from "../support/fake-issuer.ts";
 import { createHarness, type Harness, HEALTH_DETAIL } from "../support/harness.ts";
+import { stallingKv } from "../support/kv.ts";
 
 const KEY = revocationKey(ISSUER);
 
@@ -144,6 +145,34 @@ describe("emergency revocation", () => {
     await revoke(h, { type: "sub", value: "user-123" });
     h.clock.nowMs += 60_000;
     expect((await h.fetch("/private", h.bearer(await token()))).status).toBe(401);
+  });
+
+  it("past the limit one request waits for a stalled KV while the others go on with the document held", async () => {
+    const { kv: stalling, stalls } = stallingKv(workerEnv.AUTH_KV);
+    let documentReads = 0;
+    const kv = {
+      get: (key: string, type?: "text") => {
+        if (key === KEY) documentReads++;
+        return stalling.get(key, type as "text");
+      },
+      getWithMetadata: (key: string, type?: "text") => stalling.getWithMetadata(key, type as "text"),
+      put: (key: string, value: string, options?: KVNamespacePutOptions) => stalling.put(key, value, options),
+      delete: (key: string) => stalling.delete(key),
+      list: (options?: KVNamespaceListOptions) => stalling.list(options),
+    } as unknown as KVNamespace;
+    const h = await createHarness({ kv });
+    await revoke(h, { type: "sub", value: "someone-else" });
+    const token = () => signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
+    expect((await h.fetch("/private", h.bearer(await token()))).status).toBe(200);
+    h.clock.nowMs += 61_000;
+    stalls.reads = true;
+    const bearers = await Promise.all([1, 2, 3, 4].map(async () => h.bearer(await token())));
+    const waiting = h.fetch("/private", bearers[0]!);
+    const others = await Promise.all(bearers.slice(1).map((bearer) => h.fetch("/private", bearer)));
+    expect(others.map((res) => res.status)).toEqual([200, 200, 200]);
+    expect((await waiting).status).toBe(200);
+    // The cold read, then one read past the limit: not one per request.
+    expect(documentReads).toBe(2);
   });
 
   it("fails open when KV cannot be read on a cold isolate, logs it, and retries once per interval", async () => {
