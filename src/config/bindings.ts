@@ -10,6 +10,8 @@ export const BINDINGS = {
   metrics: "AUTH_METRICS",
   /** Optional: the revocation fence, a Durable Object namespace (docs/operations.md). */
   fence: "REVOCATION_FENCE",
+  /** Optional: the DPoP replay store, a Durable Object namespace (docs/dpop.md). */
+  dpopReplay: "DPOP_REPLAY",
 } as const;
 
 export const BINDING_NAMES = Object.values(BINDINGS);

@@ -1,9 +1,10 @@
+import { BINDINGS } from "../config/bindings.ts";
 import type { RoutePolicy } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import type { ConfigProblem } from "../config/problem.ts";
 
 /** The binding of the DPoP replay store's Durable Object namespace (wrangler.toml, docs/dpop.md). */
-export const DPOP_REPLAY_BINDING = "DPOP_REPLAY";
+export const DPOP_REPLAY_BINDING = BINDINGS.dpopReplay;
 
 /** `require_dpop` on a public route would mean nothing: the route checks no credential at all. */
 export function dpopRouteProblems(routes: readonly RoutePolicy[]): ConfigProblem[] {

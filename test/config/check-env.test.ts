@@ -63,6 +63,10 @@ describe("the worker's environment", () => {
 });
 
 describe("unknown vars", () => {
+  it("leaves the names of edge-auth's own bindings alone, though they share its prefixes", () => {
+    expect(warnings(["AUTH_KV", "AUTH_METRICS", "REVOCATION_FENCE", "DPOP_REPLAY", "ASSETS"])).toEqual([]);
+  });
+
   it("suggests the known var a misspelt one was meant to be", () => {
     expect(warnings(["GROUP_CLAIM", "OIDC_SCOPE", "SESION_ABSOLUTE_TTL_SECONDS", "OIDC_ISUSER"])).toEqual([
       "GROUP_CLAIM: is not an edge-auth setting and is ignored; did you mean GROUPS_CLAIM?",
