@@ -1,25 +1,16 @@
+import { type DeadlineOutcome, withDeadline } from "./deadline.ts";
 import { fail, ok, type Result } from "./result.ts";
 
 /** What a KV call came to within its deadline: its value, or why there is none. */
-export type KvOutcome<T> = { readonly value: T } | { readonly problem: string };
+export type KvOutcome<T> = DeadlineOutcome<T>;
 
 /**
- * Runs one KV call within a deadline: KV that throws or does not answer in time is a problem for the
- * caller to judge (a miss, a 503), never a hang or a crash. Every KV call a request waits for goes
+ * Runs one KV call within a deadline (`withDeadline`): KV that throws or does not answer in time is a
+ * problem for the caller to judge, never a hang or a crash. Every KV call a request waits for goes
  * through here (DEFAULTS.kvTimeoutMs).
  */
-export async function withKvDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<KvOutcome<T>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<{ readonly problem: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ problem: `timed out after ${timeoutMs} ms` }), timeoutMs);
-  });
-  try {
-    return await Promise.race([call().then((value) => ({ value })), timeout]);
-  } catch (error) {
-    return { problem: describe(error) };
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+export function withKvDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<KvOutcome<T>> {
+  return withDeadline(call, timeoutMs);
 }
 
 /** Reads a KV value as text within a deadline (see `withKvDeadline`). */
@@ -56,8 +47,4 @@ export async function listKvPrefix(
     cursor = listed.value.cursor;
   }
   return ok({ complete: false });
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error";
 }

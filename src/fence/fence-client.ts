@@ -1,3 +1,4 @@
+import { type DeadlineOutcome, withDeadline } from "../deadline.ts";
 import type { FenceChanges, FenceCursor, FenceEvent } from "./fence-events.ts";
 import type { FenceRecorded, RevocationFence } from "./revocation-fence.ts";
 
@@ -8,7 +9,7 @@ export interface RevocationFenceClient {
 }
 
 /** What a fence call came to within its deadline: its value, or why there is none. */
-export type FenceOutcome<T> = { readonly value: T } | { readonly problem: string };
+export type FenceOutcome<T> = DeadlineOutcome<T>;
 
 /**
  * The fence of one issuer in the `REVOCATION_FENCE` namespace (one Durable Object per issuer, by
@@ -25,24 +26,9 @@ export function fenceClientFor(binding: unknown, issuer: string): RevocationFenc
   };
 }
 
-/** Runs one fence call within a deadline: a fence that throws or does not answer in time is a problem. */
-export async function withFenceDeadline<T>(
-  call: () => Promise<T>,
-  timeoutMs: number,
-): Promise<FenceOutcome<T>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<{ readonly problem: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ problem: `timed out after ${timeoutMs} ms` }), timeoutMs);
-  });
-  try {
-    return await Promise.race([call().then((value) => ({ value })), timeout]);
-  } catch (error) {
-    return {
-      problem: error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 200) : "unknown error",
-    };
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+/** Runs one fence call within a deadline (`withDeadline`): a fence that throws or does not answer in time is a problem. */
+export function withFenceDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<FenceOutcome<T>> {
+  return withDeadline(call, timeoutMs);
 }
 
 function isNamespace(value: unknown): value is DurableObjectNamespace<RevocationFence> {
