@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { GateConfig } from "../../src/config/config.ts";
-import { loadConfig } from "../../src/config/load-config.ts";
-import { matchRouteOf } from "../support/route-rules.ts";
+import { configWithRoutes, matchRouteOf } from "../support/route-rules.ts";
 
 const ADMINS = { allow: { groups: ["admins"] } };
 
-function configWith(routes: readonly Record<string, unknown>[]): GateConfig {
-  const loaded = loadConfig({
-    OIDC_ISSUER: "https://issuer.test",
-    OIDC_CLIENT_ID: "client-1",
-    AUTH_ROUTES: routes,
-  });
-  if (!loaded.ok) throw new Error(loaded.failure.map((p) => `${p.path}: ${p.message}`).join("; "));
-  return loaded.value;
-}
-
-const SITES = configWith([
+const SITES = configWithRoutes([
   { pattern: "/docs/*", host: "docs.example.com", access: "public" },
   { pattern: "/docs/*", host: ["app.example.com", "admin.example.com"], ...ADMINS },
   { pattern: "/status", host: "*.example.com", access: "public" },
@@ -48,7 +37,7 @@ describe("route rules that name their hosts", () => {
     expect(judge(SITES, "docs.example.com", "/status")).toBe("2:/status");
     expect(judge(SITES, "www.example.com", "/status")).toBe("2:/status");
     expect(judge(SITES, "other.test", "/status")).toBe("3:/status");
-    const generalFirst = configWith([
+    const generalFirst = configWithRoutes([
       { pattern: "/x/*", access: "public" },
       { pattern: "/x/*", host: "a.test", ...ADMINS },
     ]);
@@ -78,12 +67,12 @@ describe("route rules that name their hosts", () => {
         "refused: ambiguous_host a host with an empty label",
       );
     // Without any host rule the host decides nothing, and is not judged.
-    const noHosts = configWith([{ pattern: "*" }]);
+    const noHosts = configWithRoutes([{ pattern: "*" }]);
     expect(judge(noHosts, "app..example.com", "/x")).toBe("0:*");
   });
 
   it("judges the readings of a path within the host's rules only", () => {
-    const config = configWith([
+    const config = configWithRoutes([
       { pattern: "/help/private/*", host: "docs.example.com", ...ADMINS },
       { pattern: "/help/*", access: "public" },
     ]);

@@ -1,21 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { GateConfig } from "../../src/config/config.ts";
-import { loadConfig } from "../../src/config/load-config.ts";
-import { matchRouteOf } from "../support/route-rules.ts";
+import { configWithRoutes, matchRouteOf } from "../support/route-rules.ts";
 
 const ADMINS = { allow: { groups: ["admins"] } };
 
-function configWith(routes: readonly Record<string, unknown>[]): GateConfig {
-  const loaded = loadConfig({
-    OIDC_ISSUER: "https://issuer.test",
-    OIDC_CLIENT_ID: "client-1",
-    AUTH_ROUTES: routes,
-  });
-  if (!loaded.ok) throw new Error(loaded.failure.map((p) => `${p.path}: ${p.message}`).join("; "));
-  return loaded.value;
-}
-
-const HELP = configWith([
+const HELP = configWithRoutes([
   { pattern: "/help/guide", ...ADMINS },
   { pattern: "/help/private/*", ...ADMINS },
   { pattern: "/help/*", access: "public" },
@@ -65,7 +54,7 @@ describe("judging a path by every reading an origin may make of it", () => {
   });
 
   it("reads a path with a trailing slash where an exact rule is written with one", () => {
-    const config = configWith([
+    const config = configWithRoutes([
       { pattern: "/team/", ...ADMINS },
       { pattern: "*", access: "public" },
     ]);
@@ -103,7 +92,7 @@ describe("judging a path by every reading an origin may make of it", () => {
 
   it("reads dot segments both with empty segments kept (RFC 3986 §5.2.4) and after merging slashes", () => {
     // Kept: /public/x//.. is /public/x/; merged (nginx): /public/x/.. is /public/.
-    const config = configWith([{ pattern: "/public/x/*", access: "public" }, { pattern: "*" }]);
+    const config = configWithRoutes([{ pattern: "/public/x/*", access: "public" }, { pattern: "*" }]);
     expect(judge(config, "/public/x/%2F..")).toBe(
       "ambiguous: escapes decoded, slashes merged: 1:* (as written: 0:/public/x/*)",
     );

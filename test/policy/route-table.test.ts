@@ -5,15 +5,10 @@ import { loadConfig } from "../../src/config/load-config.ts";
 import { normalisePath } from "../../src/policy/route-pattern.ts";
 import { RouteTable } from "../../src/policy/route-table.ts";
 import { seededRuns } from "../support/property-runs.ts";
+import { configWithRoutes } from "../support/route-rules.ts";
 
 function configWith(patterns: readonly string[]): GateConfig {
-  const loaded = loadConfig({
-    OIDC_ISSUER: "https://issuer.test",
-    OIDC_CLIENT_ID: "client-1",
-    AUTH_ROUTES: patterns.map((pattern) => ({ pattern })),
-  });
-  if (!loaded.ok) throw new Error(loaded.failure.map((p) => p.message).join("; "));
-  return loaded.value;
+  return configWithRoutes(patterns.map((pattern) => ({ pattern })));
 }
 
 function tableOf(config: GateConfig): RouteTable {
