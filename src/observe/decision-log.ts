@@ -3,22 +3,43 @@ import type { Runtime } from "../platform.ts";
 import type { Decision } from "./decision.ts";
 import { maskEmail, redactLogValue } from "./redact.ts";
 
-/** Fields whose values are edge-auth's own codes, never text from a request or a token. */
-const CODE_FIELDS: ReadonlySet<string> = new Set(["outcome", "reason", "credential", "tier", "tokenType"]);
-
-/** The JSON object logged for a decision: `event: "decision"` and every field present, redacted. */
+/**
+ * The JSON object logged for a decision: `event: "decision"` and every field present, in one fixed
+ * order. Fields that hold edge-auth's own codes (outcome, reason, credential, tier, tokenType) and
+ * numbers are written as they are; every other string is redacted, and the email is masked unless
+ * LOG_EMAILS is on. Built field by field, so every line has the same layout in the engine.
+ */
 export function decisionLine(
   decision: Decision,
   settings: Pick<ObserveSettings, "logEmails">,
 ): Record<string, unknown> {
-  const line: Record<string, unknown> = { event: "decision" };
-  for (const name in decision) {
-    const value = decision[name as keyof Decision];
-    if (value === undefined) continue;
-    if (typeof value !== "string" || CODE_FIELDS.has(name)) line[name] = value;
-    else if (name === "email" && !settings.logEmails) line[name] = maskEmail(value);
-    else line[name] = redactLogValue(value, settings.logEmails);
-  }
+  const keepEmails = settings.logEmails;
+  const text = (value: string) => redactLogValue(value, keepEmails);
+  const line: Record<string, unknown> = {
+    event: "decision",
+    requestId: text(decision.requestId),
+    route: text(decision.route),
+  };
+  const { colo, reason, detail, credential, issuer, issuerName, tokenType, kid, tier } = decision;
+  if (colo !== undefined) line.colo = text(colo);
+  line.outcome = decision.outcome;
+  line.status = decision.status;
+  if (reason !== undefined) line.reason = reason;
+  if (detail !== undefined) line.detail = text(detail);
+  if (credential !== undefined) line.credential = credential;
+  if (issuer !== undefined) line.issuer = text(issuer);
+  if (issuerName !== undefined) line.issuerName = text(issuerName);
+  if (tokenType !== undefined) line.tokenType = tokenType;
+  if (kid !== undefined) line.kid = text(kid);
+  if (tier !== undefined) line.tier = tier;
+  if (decision.keyAgeSeconds !== undefined) line.keyAgeSeconds = decision.keyAgeSeconds;
+  if (decision.sub !== undefined) line.sub = text(decision.sub);
+  if (decision.email !== undefined)
+    line.email = keepEmails ? text(decision.email) : maskEmail(decision.email);
+  if (decision.keyLookupMs !== undefined) line.keyLookupMs = decision.keyLookupMs;
+  if (decision.verifyMs !== undefined) line.verifyMs = decision.verifyMs;
+  if (decision.authMs !== undefined) line.authMs = decision.authMs;
+  line.durationMs = decision.durationMs;
   return line;
 }
 
