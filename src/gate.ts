@@ -3,7 +3,6 @@ import {
   type Authenticated,
   acceptsSessions,
   authenticateRequest,
-  identityFields,
   keyFields,
   type Refusal,
   refusalFields,
@@ -15,14 +14,20 @@ import { stripClientHeaders } from "./forward/client-headers.ts";
 import { credentialStanding } from "./forward/credential-standing.ts";
 import { setForwardedHeaders } from "./forward/forwarded-headers.ts";
 import { injectIdentityHeaders } from "./forward/identity-headers.ts";
-import { chooseOrigin, forwardToOrigin, keepPrivate, outgoingRequest } from "./forward/origin.ts";
+import {
+  chooseOrigin,
+  forwardToOrigin,
+  keepPrivate,
+  type OriginAnswer,
+  outgoingRequest,
+} from "./forward/origin.ts";
 import { isWebSocketUpgrade, relayWebSocket } from "./forward/websocket.ts";
 import { cookieScheme, expireCookie, parseCookies, stripOwnCookies } from "./http/cookies.ts";
 import { classifyRequest, unauthenticatedPresentation } from "./http/request-kind.ts";
 import type { IsolateState } from "./isolate-state.ts";
 import { checkReplay } from "./observe/check-replay.ts";
 import type { CredentialKind } from "./observe/decision.ts";
-import { beginDecision, type DecisionRecorder } from "./observe/decision-recorder.ts";
+import { beginDecision, type DecisionFields, type DecisionRecorder } from "./observe/decision-recorder.ts";
 import { loginUrlFor } from "./oidc/login-url.ts";
 import { signOutFormOrigins } from "./oidc/logout.ts";
 import type { Runtime } from "./platform.ts";
@@ -214,14 +219,26 @@ export async function gateRequest(
       ? relayWebSocket(answer.response, socketStanding(auth, request, url, scheme.session, rt, state))
       : keepPrivate(answer.response);
   if (auth.via === "bearer") offerNextNonce(response, auth.dpop);
-  return decision.finish(response, {
+  return decision.finish(response, forwardedFields(answer, auth));
+}
+
+/** What the decision log says about a request that went to the origin: one object, no spreads. */
+function forwardedFields(answer: OriginAnswer, auth: Authenticated): DecisionFields {
+  const { identity } = auth;
+  const bearer = auth.via === "bearer";
+  return {
     outcome: answer.ok ? "forwarded" : "error",
-    ...(answer.ok ? {} : { reason: "origin_unreachable", detail: answer.problem }),
+    reason: answer.ok ? undefined : "origin_unreachable",
+    detail: answer.ok ? undefined : answer.problem,
     credential: auth.via,
     issuer: identity.issuer,
-    ...kidAndTier,
-    ...identityFields(identity),
-  });
+    kid: bearer ? auth.kid : undefined,
+    tier: bearer ? auth.tier : undefined,
+    sub: identity.sub,
+    email: identity.email,
+    issuerName: identity.issuerName,
+    tokenType: identity.tokenType,
+  };
 }
 
 /**

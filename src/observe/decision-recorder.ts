@@ -38,49 +38,77 @@ export function beginDecision(
   settings: ObserveSettings,
   route: string,
 ): DecisionRecorder {
-  const startedAt = rt.now();
-  const requestId = requestIdOf(request);
-  const colo = (request.cf as { colo?: unknown } | undefined)?.colo;
-  const probe: KeyProbe = {};
-  let verificationMs: number | undefined;
-  let decidedAt: number | undefined;
-  return {
-    probe,
-    async timeVerification(work) {
-      const before = rt.now();
-      try {
-        return await work();
-      } finally {
-        verificationMs = rt.now() - before;
-      }
-    },
-    decided() {
-      decidedAt ??= rt.now();
-    },
-    finish(response, fields) {
-      const now = rt.now();
-      const authMs = (decidedAt ?? now) - startedAt;
-      const verifyMs =
-        verificationMs === undefined ? undefined : Math.max(0, verificationMs - (probe.keyLookupMs ?? 0));
-      recordDecision(rt, settings, {
-        requestId,
-        route,
-        ...(typeof colo === "string" ? { colo } : {}),
-        ...fields,
-        status: response.status,
-        ...(fields.tier === undefined && probe.tier !== undefined ? { tier: probe.tier } : {}),
-        ...(probe.keyAgeSeconds === undefined ? {} : { keyAgeSeconds: probe.keyAgeSeconds }),
-        ...(probe.keyLookupMs === undefined ? {} : { keyLookupMs: probe.keyLookupMs }),
-        ...(verifyMs === undefined ? {} : { verifyMs }),
-        authMs,
-        durationMs: now - startedAt,
-      });
-      if (!settings.serverTiming) return response;
-      return withServerTiming(response, {
-        ...(probe.keyLookupMs === undefined ? {} : { keyLookupMs: probe.keyLookupMs }),
-        ...(verifyMs === undefined ? {} : { verifyMs }),
-        authMs,
-      });
-    },
-  };
+  return new RequestDecision(request, rt, settings, route);
+}
+
+/**
+ * The recorder of one request: a class rather than closures, so a request allocates one object for
+ * it, and `finish` writes the decision as one object literal of a fixed layout.
+ */
+class RequestDecision implements DecisionRecorder {
+  readonly probe: KeyProbe = {};
+  readonly #rt: Runtime;
+  readonly #settings: ObserveSettings;
+  readonly #route: string;
+  readonly #startedAt: number;
+  readonly #requestId: string;
+  readonly #colo: string | undefined;
+  #verificationMs: number | undefined;
+  #decidedAt: number | undefined;
+
+  constructor(request: Request, rt: Runtime, settings: ObserveSettings, route: string) {
+    this.#rt = rt;
+    this.#settings = settings;
+    this.#route = route;
+    this.#startedAt = rt.now();
+    this.#requestId = requestIdOf(request);
+    const colo = (request.cf as { colo?: unknown } | undefined)?.colo;
+    this.#colo = typeof colo === "string" ? colo : undefined;
+  }
+
+  async timeVerification<T>(work: () => Promise<T>): Promise<T> {
+    const before = this.#rt.now();
+    try {
+      return await work();
+    } finally {
+      this.#verificationMs = this.#rt.now() - before;
+    }
+  }
+
+  decided(): void {
+    this.#decidedAt ??= this.#rt.now();
+  }
+
+  finish(response: Response, fields: DecisionFields): Response {
+    const now = this.#rt.now();
+    const { probe } = this;
+    const authMs = (this.#decidedAt ?? now) - this.#startedAt;
+    const keyLookupMs = probe.keyLookupMs;
+    const verifyMs =
+      this.#verificationMs === undefined ? undefined : Math.max(0, this.#verificationMs - (keyLookupMs ?? 0));
+    recordDecision(this.#rt, this.#settings, {
+      requestId: this.#requestId,
+      route: this.#route,
+      colo: this.#colo,
+      outcome: fields.outcome,
+      status: response.status,
+      reason: fields.reason,
+      detail: fields.detail,
+      credential: fields.credential,
+      issuer: fields.issuer,
+      issuerName: fields.issuerName,
+      tokenType: fields.tokenType,
+      kid: fields.kid,
+      tier: fields.tier ?? probe.tier,
+      keyAgeSeconds: probe.keyAgeSeconds,
+      sub: fields.sub,
+      email: fields.email,
+      keyLookupMs,
+      verifyMs,
+      authMs,
+      durationMs: now - this.#startedAt,
+    });
+    if (!this.#settings.serverTiming) return response;
+    return withServerTiming(response, { keyLookupMs, verifyMs, authMs });
+  }
 }
