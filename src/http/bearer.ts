@@ -3,6 +3,9 @@ export type BearerCredential =
   | { readonly kind: "malformed" }
   | { readonly kind: "bearer"; readonly token: string };
 
+const NONE: BearerCredential = { kind: "none" };
+const MALFORMED: BearerCredential = { kind: "malformed" };
+
 // RFC 6750 §2.1: credentials = "Bearer" 1*SP b64token; b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
 
@@ -12,11 +15,15 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i;
  * stray characters) is malformed.
  */
 export function readBearer(headers: Headers): BearerCredential {
-  const value = headers.get("authorization");
-  if (value === null) return { kind: "none" };
-  if (!/^bearer(\s|$)/i.test(value)) return { kind: /bearer/i.test(value) ? "malformed" : "none" };
+  return bearerOf(headers.get("authorization"));
+}
+
+/** `readBearer` of a header value already read. */
+function bearerOf(value: string | null): BearerCredential {
+  if (value === null) return NONE;
+  if (!/^bearer(\s|$)/i.test(value)) return /bearer/i.test(value) ? MALFORMED : NONE;
   const match = BEARER.exec(value);
-  return match ? { kind: "bearer", token: match[1] as string } : { kind: "malformed" };
+  return match ? { kind: "bearer", token: match[1] as string } : MALFORMED;
 }
 
 /** A token credential of either scheme: Bearer (RFC 6750) or DPoP (RFC 9449 §7.1). */
@@ -31,7 +38,7 @@ const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*)$/i;
  */
 export function readTokenCredential(headers: Headers): TokenCredential {
   const value = headers.get("authorization");
-  if (value === null || !/^dpop(\s|$)/i.test(value)) return readBearer(headers);
+  if (value === null || !/^dpop(\s|$)/i.test(value)) return bearerOf(value);
   const match = DPOP.exec(value);
-  return match ? { kind: "dpop", token: match[1] as string } : { kind: "malformed" };
+  return match ? { kind: "dpop", token: match[1] as string } : MALFORMED;
 }
