@@ -172,6 +172,28 @@ export function benchCases(setup: CaseSetup): Case[] {
       floor: bRs,
       credentialBytes: bytes.rs,
     });
+    allCases.push(
+      {
+        ...common,
+        id: "d-unlogged",
+        label: "(d) the same token repeated, allowed requests not logged (LOG_SAMPLE_RATE=0)",
+        port: variantPorts.edgeAuthUnlogged,
+        header: bearer(files.repeat),
+        ceiling: a,
+        floor: bRs,
+        credentialBytes: bytes.rs,
+      },
+      {
+        ...common,
+        id: "c-unlogged",
+        label: "(c) RS256, allowed requests not logged (LOG_SAMPLE_RATE=0)",
+        port: variantPorts.edgeAuthUnlogged,
+        header: bearer(files.rs),
+        ceiling: a,
+        floor: bRs,
+        credentialBytes: bytes.rs,
+      },
+    );
     if (assertionSessionFile)
       allCases.push({
         ...common,

@@ -170,6 +170,31 @@ function mainTable(summaries: readonly CaseSummary[], section: string): string {
   );
 }
 
+function decisionLineTable(results: BenchResults): string {
+  const rows = (
+    [
+      ["(d) the same token repeated", "d-unlogged", "d-repeat", "a", "(a)"],
+      ["(c) RS256, a new token each request", "c-unlogged", "c-rs256", "b-rs256", "(b)"],
+    ] as const
+  ).map(([label, unlogged, logged, reference, referenceLabel]) => {
+    const of = (mine: string, theirs: string) => {
+      const a = results.samples[mine];
+      const b = results.samples[theirs];
+      return a && b ? `${ratio(medianRatio(a, b))} (CPU ${ratio(medianCpuRatio(a, b))})` : "–";
+    };
+    return [
+      label,
+      `${of(logged, reference)} ÷ ${referenceLabel}`,
+      `${of(unlogged, reference)} ÷ ${referenceLabel}`,
+      of(unlogged, logged),
+    ];
+  });
+  return table(
+    ["case", "every decision logged (default)", "allowed requests not logged", "not logged ÷ logged"],
+    rows,
+  );
+}
+
 function scalingTable(summaries: readonly CaseSummary[]): string {
   return table(
     ["case", "req/s", "p50 ms", "p99 ms", "÷ baseline (c) RS256", "extra cost per request", "CPU ÷ baseline"],
@@ -309,6 +334,12 @@ export function renderMarkdown(results: BenchResults): string {
     ...(s.baselineRef
       ? [`### Before and after: this tree against ${s.baselineRef}`, "", baselineTable(summaries), ""]
       : []),
+    "### The decision line",
+    "",
+    "The same cases with allowed requests not logged (`LOG_SAMPLE_RATE = 0`; refusals are still logged): what one `console.log` per request costs in workerd, beside the default (every decision logged). Not a target: the default configuration is judged above.",
+    "",
+    decisionLineTable(results),
+    "",
     "### Scaling",
     "",
     scalingTable(summaries),
