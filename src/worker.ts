@@ -55,13 +55,6 @@ export function createWorker(
     return compiled;
   };
 
-  /** What a request's runtime takes from its environment, bound once per environment (not per request). */
-  interface EnvironmentParts {
-    readonly kv: KVNamespace;
-    readonly metrics: MetricsSink;
-    readonly fence?: RevocationFenceClient;
-    readonly dpopReplay?: DpopReplayStore;
-  }
   const partsByEnv = new WeakMap<object, EnvironmentParts>();
   const environmentParts = (env: WorkerEnv, issuer: string): EnvironmentParts => {
     const known = partsByEnv.get(env);
@@ -72,26 +65,15 @@ export function createWorker(
     const parts: EnvironmentParts = {
       kv: overrides.kv ?? env.AUTH_KV,
       metrics: metricsSinkFor(env.AUTH_METRICS, platform.log),
-      ...(fence ? { fence } : {}),
-      ...(dpopReplay ? { dpopReplay } : {}),
+      fence,
+      dpopReplay,
     };
     partsByEnv.set(env, parts);
     return parts;
   };
 
-  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext, issuer: string): Runtime => {
-    const parts = environmentParts(env, issuer);
-    return {
-      now: platform.now,
-      randomBytes: platform.randomBytes,
-      log: platform.log,
-      // Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4).
-      fetch: (request) => platform.fetch(withTraceHeaders(request, trace)),
-      trace,
-      waitUntil: (work) => ctx.waitUntil(work),
-      ...parts,
-    };
-  };
+  const runtime = (env: WorkerEnv, ctx: ExecutionContext, trace: TraceContext, issuer: string): Runtime =>
+    new RequestRuntime(platform, environmentParts(env, issuer), ctx, trace);
 
   return {
     async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
@@ -146,4 +128,52 @@ export function createWorker(
       });
     },
   };
+}
+
+/** What a request's runtime takes from its environment, bound once per environment (not per request). */
+interface EnvironmentParts {
+  readonly kv: KVNamespace;
+  readonly metrics: MetricsSink;
+  readonly fence: RevocationFenceClient | undefined;
+  readonly dpopReplay: DpopReplayStore | undefined;
+}
+
+/**
+ * The runtime of one request (or cron run): the platform, the environment's parts and the request's
+ * trace and `waitUntil`. One object per request with its methods on the prototype, not a literal
+ * with two new closures and a copy of the environment's parts.
+ */
+class RequestRuntime implements Runtime {
+  readonly now: () => number;
+  readonly randomBytes: (length: number) => Uint8Array;
+  readonly log: Platform["log"];
+  readonly kv: KVNamespace;
+  readonly metrics: MetricsSink;
+  readonly fence: RevocationFenceClient | undefined;
+  readonly dpopReplay: DpopReplayStore | undefined;
+  readonly trace: TraceContext;
+  readonly #platformFetch: Platform["fetch"];
+  readonly #ctx: ExecutionContext;
+
+  constructor(platform: Platform, parts: EnvironmentParts, ctx: ExecutionContext, trace: TraceContext) {
+    this.now = platform.now;
+    this.randomBytes = platform.randomBytes;
+    this.log = platform.log;
+    this.kv = parts.kv;
+    this.metrics = parts.metrics;
+    this.fence = parts.fence;
+    this.dpopReplay = parts.dpopReplay;
+    this.trace = trace;
+    this.#platformFetch = platform.fetch;
+    this.#ctx = ctx;
+  }
+
+  /** Every fetch of the request (provider, origin) carries its trace (W3C Trace Context §3.4). */
+  fetch(request: Request): Promise<Response> {
+    return this.#platformFetch(withTraceHeaders(request, this.trace));
+  }
+
+  waitUntil(work: Promise<unknown>): void {
+    this.#ctx.waitUntil(work);
+  }
 }
