@@ -118,9 +118,14 @@ const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).pad
 
 function hexOf(bytes: Uint8Array, start: number, end: number): string {
   let hex = "";
-  for (let index = start; index < end; index++) hex += HEX_BYTES[bytes[index] as number];
+  let any = 0;
+  for (let index = start; index < end; index++) {
+    const byte = bytes[index] as number;
+    any |= byte;
+    hex += HEX_BYTES[byte];
+  }
   // An all-zero id is invalid (§3.2.2.3/4); the odds are 2^-64 or less, but a fake source can do it.
-  return ALL_ZEROS.test(hex) ? `${hex.slice(0, -1)}1` : hex;
+  return any === 0 ? `${hex.slice(0, -1)}1` : hex;
 }
 
 function randomNonZeroHex(byteLength: number, randomBytes: (length: number) => Uint8Array): string {
