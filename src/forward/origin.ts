@@ -24,9 +24,9 @@ export type OriginAnswer =
 /** How a request goes to the origin. */
 export interface ForwardOptions {
   /**
-   * Whether it carries an identity (identity headers, the token). Such a request never goes through
-   * Cloudflare's cache (`cache: "no-store"`): a per-user answer stored there would be served to the
-   * next admitted user, whose identity the origin would never see.
+   * Whether it carries an identity (identity headers, the token). Such a request to the zone or
+   * `ORIGIN_URL` never goes through Cloudflare's cache (`cache: "no-store"`): a per-user answer stored
+   * there would be served to the next admitted user, whose identity the origin would never see.
    */
   readonly identified: boolean;
 }
@@ -35,8 +35,8 @@ export interface ForwardOptions {
  * The request the origin will get, made once per request as soon as the route is known: method,
  * path, query and body unchanged, the client's headers copied (the gate then edits
  * `outgoing.headers` in place: one copy of the headers, not two), and the origin's redirects passed
- * back to the client rather than followed. An identified request bypasses the edge cache both ways
- * (neither looked up nor stored); a public one may be cached as the zone says.
+ * back to the client rather than followed. An identified request to the zone or `ORIGIN_URL` bypasses
+ * the edge cache both ways (neither looked up nor stored); a public one may be cached as the zone says.
  */
 export function outgoingRequest(
   request: Request,
@@ -58,7 +58,9 @@ export function outgoingRequest(
     body: request.body,
     redirect: "manual",
     // Workers' standard `cache` option (compatibility date 2024-11-11 on, `cache_option_enabled`).
-    ...(options.identified ? { cache: "no-store" } : {}),
+    // The ASSETS binding serves the same static files to everyone: no per-user answer to keep out of
+    // a cache there (and the option costs a few per cent of a forwarded request: docs/benchmarks.md).
+    ...(options.identified && target.kind !== "assets" ? { cache: "no-store" } : {}),
   });
 }
 

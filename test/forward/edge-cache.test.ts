@@ -37,4 +37,23 @@ describe("what the edge cache may keep", () => {
     expect(h.originCalls.map((call) => call.cache)).toEqual([undefined, undefined]);
     expect(h.originCalls[1]!.headers.get("x-auth-sub")).toBeNull();
   });
+
+  it("sends no cache option to the ASSETS binding, whose files are the same for everyone, and still answers private", async () => {
+    const assetsCalls: Request[] = [];
+    const assets = {
+      fetch: async (request: Request) => {
+        assetsCalls.push(request);
+        return new Response("report", { headers: { "cache-control": "public, max-age=60" } });
+      },
+    };
+    const h = await createHarness({ vars: { ORIGIN_URL: undefined, ASSETS: assets } });
+    const token = await signToken(h.issuer.keys[0]!, validClaims(h.nowSeconds()));
+    const res = await h.fetch("/reports/mine", h.bearer(token));
+    expect(res.status).toBe(200);
+    expect(h.originCalls).toHaveLength(0);
+    expect(assetsCalls).toHaveLength(1);
+    expect(assetsCalls[0]!.cache).toBeUndefined();
+    expect(assetsCalls[0]!.headers.get("x-auth-sub")).toBe("user-123");
+    expect(res.headers.get("cache-control")).toBe("private, max-age=60");
+  });
 });
