@@ -54,6 +54,16 @@ export function injectIdentityHeaders(
 
 /** The groups as one header value: comma-separated, a comma inside a group percent-encoded. */
 export function groupsHeaderValue(groups: readonly string[]): string {
+  // Most lists are plain (Entra ID and Keycloak tokens carry a hundred or more groups): one join and
+  // one test of the whole value, then per group only whether it holds a comma.
+  const joined = groups.join(",");
+  if (
+    PLAIN_HEADER_VALUE.test(joined) &&
+    !joined.includes(", ") &&
+    !joined.includes(" ,") &&
+    !groups.some((group) => group.includes(","))
+  )
+    return joined;
   let value = "";
   for (let index = 0; index < groups.length; index++) {
     const group = groups[index] as string;

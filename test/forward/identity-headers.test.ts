@@ -67,6 +67,16 @@ describe("the groups header", () => {
     );
   });
 
+  it("is the same whether the list takes the plain path or the per-group one (spaces, commas, % at the edges)", () => {
+    const unit = fc.constantFrom("a", "b", " ", ",", "%", "-");
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit, maxLength: 4 }), { maxLength: 6 }), (groups) => {
+        expect(groupsHeaderValue(groups)).toBe(groups.map((g) => encodeHeaderValue(g, ",")).join(","));
+      }),
+      seededRuns(2000),
+    );
+  });
+
   it("splits back into the groups at its commas", () => {
     const groups = ["admins", "a,b", "100%", " lead", "Zoë", "ops team"];
     const value = groupsHeaderValue(groups);
