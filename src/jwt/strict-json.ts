@@ -17,7 +17,8 @@ export function parseStrictJsonObject(bytes: Uint8Array): Record<string, unknown
     return undefined;
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
-  if (keysInText(text) !== keysInValue(value)) return undefined;
+  const parsedKeys = keysInValue(value);
+  if (closingQuoteColons(text) !== parsedKeys && keysInText(text) !== parsedKeys) return undefined;
   return value as Record<string, unknown>;
 }
 
@@ -29,6 +30,24 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
  * including spellings that differ only by escapes, like "sub" and "\u0073ub", which JSON.parse
  * unescapes to the same name.
  */
+
+/** A quote with whitespace before a colon: where the quick count below could miss a key. */
+const SPACED_COLON = /"[ \t\n\r]+:/;
+
+/**
+ * The quick count, for text without `SPACED_COLON` (compact JSON, as providers sign it): the unescaped
+ * quotes followed at once by a colon. Every key's closing quote is one of them, so the count is at
+ * least the number of keys the text names; when it equals the keys of the parsed value (at most that
+ * number), the text names no key twice. Other text gets -1 (and the exact count decides). One
+ * indexOf per key: the array items and values in between (a hundred groups) are never visited.
+ */
+function closingQuoteColons(text: string): number {
+  if (SPACED_COLON.test(text)) return -1;
+  let count = 0;
+  for (let at = text.indexOf('":'); at !== -1; at = text.indexOf('":', at + 2))
+    if (!isEscaped(text, at)) count++;
+  return count;
+}
 
 /**
  * How many object keys valid JSON text names: the strings followed by a colon. Outside strings valid

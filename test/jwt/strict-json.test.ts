@@ -42,6 +42,40 @@ describe("strict JSON objects", () => {
     );
   });
 
+  it("refuses a compact object (no whitespace, as providers sign) that names a key twice, at any depth", () => {
+    // Compact text takes the quick count of quote-colon pairs; values that start with ":" overcount it.
+    const value = fc.oneof(fc.jsonValue(), fc.constantFrom(":", '":', "\\", '\\":'));
+    fc.assert(
+      fc.property(
+        fc.string(),
+        value,
+        value,
+        fc.dictionary(fc.string(), value, { maxKeys: 4 }),
+        fc.nat(3),
+        fc.boolean(),
+        (key, first, second, others, depth, spellEscaped) => {
+          const rest = Object.entries(others)
+            .filter(([other]) => other !== key)
+            .map(([other, v]) => `${JSON.stringify(other)}:${JSON.stringify(v)}`);
+          let text = `{${[`${JSON.stringify(key)}:${JSON.stringify(first)}`, ...rest, `${spellEscaped ? escaped(key) : JSON.stringify(key)}:${JSON.stringify(second)}`].join(",")}}`;
+          for (let i = 0; i < depth; i++) text = i % 2 === 0 ? `{"wrap":[${text}]}` : `{"wrap":${text}}`;
+          expect(parse(text)).toBeUndefined();
+        },
+      ),
+      seededRuns(1000),
+    );
+  });
+
+  it("accepts compact objects whose strings start with a colon or end in escaped quotes", () => {
+    expect(parse('{"a":":","b":[":",":x"],"c":{"d":"\\\\"}}')).toEqual({
+      a: ":",
+      b: [":", ":x"],
+      c: { d: "\\" },
+    });
+    expect(parse('{"a":"\\":"}')).toEqual({ a: '":' });
+    expect(parse('{":":1,"b":":"}')).toEqual({ ":": 1, b: ":" });
+  });
+
   it("is not fooled by quotes, colons and backslashes inside strings", () => {
     expect(parse('{"a":"\\":x","b":"\\\\","c":":"}')).toEqual({ a: '":x', b: "\\", c: ":" });
     expect(parse('{"a\\\\":1,"a\\\\":2}')).toBeUndefined();
