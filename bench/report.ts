@@ -19,6 +19,8 @@ export interface Target {
 const BEGIN = "<!-- bench:begin (written by npm run bench; edit outside these markers) -->";
 const END = "<!-- bench:end -->";
 const EDGE_AUTH_CASE = /^(c-|d-|e-)/;
+/** KV reads per second a case may show from refresh timers alone (the revocation list: one per 10 s). */
+const MAX_TIMER_KV_READS_PER_SECOND = 1;
 
 const fixed = (value: number, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
 const ratio = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "–");
@@ -113,13 +115,24 @@ export function judgeTargets(results: BenchResults, summaries: readonly CaseSumm
         ? bigToken <= bigTokenFloor + 0.1
         : undefined,
   });
+  // Steady state reads KV only on timers (the revocation list every REVOCATION_CACHE_SECONDS, a
+  // session record when its memory copy ends), never per request: its reads per second stay at the
+  // timers' rate (well under one) whatever the request rate, where a per-request read would be
+  // thousands per second.
   const steady = summaries.filter((s) => EDGE_AUTH_CASE.test(s.case.id));
   const fetches = steady.reduce((sum, s) => sum + s.providerFetchesPer1k, 0);
-  const kvReads = steady.reduce((sum, s) => sum + s.kvReadsPerRequest, 0);
+  const busiest = steady.reduce<CaseSummary | undefined>(
+    (most, s) => (most === undefined || s.kvReadsPerSecond > most.kvReadsPerSecond ? s : most),
+    undefined,
+  );
+  const kvReadsPerRequest = steady.reduce((sum, s) => sum + s.kvReadsPerRequest, 0);
   targets.push({
-    name: "zero provider fetches and zero KV reads per request in steady state (edge-auth cases)",
-    measured: `${fixed(fetches, 3)} fetches / 1k req, ${fixed(kvReads, 4)} KV reads / req`,
-    met: steady.length > 0 ? fetches === 0 && kvReads === 0 : undefined,
+    name: `no provider fetch and no KV read per request in steady state (edge-auth cases): no fetches, KV reads only on the refresh timers (≤ ${MAX_TIMER_KV_READS_PER_SECOND} per second in every case)`,
+    measured: `${fixed(fetches, 3)} fetches / 1k req; KV reads ${fixed(busiest?.kvReadsPerSecond ?? Number.NaN, 2)} per second at most (${busiest?.case.id ?? "–"}), ${fixed(kvReadsPerRequest, 4)} per request over all cases`,
+    met:
+      busiest !== undefined
+        ? fetches === 0 && busiest.kvReadsPerSecond <= MAX_TIMER_KV_READS_PER_SECOND
+        : undefined,
   });
   const gzip = results.bundles["edge-auth"]?.gzipBytes ?? Number.NaN;
   targets.push({

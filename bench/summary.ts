@@ -40,6 +40,8 @@ export interface CaseSummary {
   readonly cpuToBaseline: number;
   readonly providerFetchesPer1k: number;
   readonly kvReadsPerRequest: number;
+  /** KV reads per second of load: a periodic refresh reads at a steady rate whatever the request rate. */
+  readonly kvReadsPerSecond: number;
   readonly failed: number;
 }
 
@@ -62,7 +64,14 @@ export function summarize(results: BenchResults): CaseSummary[] {
       providerFetchesPer1k:
         requests > 0 ? (mine.reduce((sum, s) => sum + s.providerFetches, 0) / requests) * 1000 : 0,
       kvReadsPerRequest: requests > 0 ? mine.reduce((sum, s) => sum + s.kvReads, 0) / requests : 0,
+      kvReadsPerSecond: perSecondOfLoad(mine, (s) => s.kvReads),
       failed: mine.reduce((sum, s) => sum + s.load.failedResponses + s.load.errors, 0),
     };
   });
+}
+
+/** A count per second of load, over every sample of a case (each sample's seconds: requests ÷ rate). */
+function perSecondOfLoad(samples: readonly Sample[], count: (sample: Sample) => number): number {
+  const seconds = samples.reduce((sum, s) => sum + (s.load.rps > 0 ? s.load.requests / s.load.rps : 0), 0);
+  return seconds > 0 ? samples.reduce((sum, s) => sum + count(s), 0) / seconds : 0;
 }
