@@ -24,6 +24,8 @@ const MAX_MEMORY_ENTRIES = 5000;
 export class SessionStore {
   readonly #memory = new Map<string, MemoryEntry>();
   readonly #refreshingSince = new Map<string, number>();
+  /** Sessions whose record a request is reading from KV again, and since when (ms). */
+  readonly #rereadingSince = new Map<string, number>();
 
   constructor(
     private readonly settings: SessionSettings,
@@ -37,12 +39,23 @@ export class SessionStore {
     handle: SessionHandle,
     options: { fresh?: boolean } = {},
   ): Promise<Result<SessionRecord | undefined, Failure>> {
-    const cached = this.#memory.get(handle.kvKey);
+    const key = handle.kvKey;
+    const cached = this.#memory.get(key);
     const nowMs = rt.now();
-    if (cached && nowMs < cached.validUntilMs && (!options.fresh || cached.record === undefined))
-      return ok(cached.record);
+    if (cached && (!options.fresh || cached.record === undefined)) {
+      if (nowMs < cached.validUntilMs) return ok(cached.record);
+      // The memory copy just ran out: one request reads KV again, and the requests that arrive while
+      // it does (a page's assets, all at once) go on with the record held, for at most the KV deadline,
+      // instead of each sending a read of its own.
+      const since = this.#rereadingSince.get(key);
+      if (cached.record !== undefined && since !== undefined && nowMs - since < this.kvTimeoutMs)
+        return ok(cached.record);
+    }
+    if (!options.fresh) this.#markRereading(key, nowMs);
     // A KV read that fails or does not answer in time is a 503, never a hang.
-    const read = await readKvText(rt.kv, handle.kvKey, this.kvTimeoutMs);
+    const read = await readKvText(rt.kv, key, this.kvTimeoutMs).finally(() => {
+      if (this.#rereadingSince.get(key) === nowMs) this.#rereadingSince.delete(key);
+    });
     if ("problem" in read)
       return fail(
         unavailable("session_store_unavailable", this.retryAfterSeconds, `KV read failed: ${read.problem}`),
@@ -50,7 +63,7 @@ export class SessionStore {
     const text = read.text;
     const record = text === null ? undefined : parseJsonRecord(text);
     if (record) this.#remember(handle, record, nowMs + this.settings.memoryCacheSeconds * 1000);
-    else this.#memory.delete(handle.kvKey);
+    else this.#memory.delete(key);
     return ok(record);
   }
 
@@ -110,6 +123,12 @@ export class SessionStore {
 
   endRefresh(handle: SessionHandle): void {
     this.#refreshingSince.delete(handle.kvKey);
+  }
+
+  #markRereading(key: string, nowMs: number): void {
+    // Entries of reads whose request was cancelled are never deleted: the map is bounded like memory.
+    if (this.#rereadingSince.size >= MAX_MEMORY_ENTRIES) this.#rereadingSince.clear();
+    this.#rereadingSince.set(key, nowMs);
   }
 
   #remember(handle: SessionHandle, record: SessionRecord | undefined, validUntilMs: number): void {
