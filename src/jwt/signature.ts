@@ -72,11 +72,20 @@ export async function verifySignature(
   }
 }
 
+/**
+ * The alg each key was last found to fit. A CryptoKey never changes, and reading its `algorithm`
+ * makes a new object every time: a key checks every token of its issuer, so the answer is kept.
+ */
+const fittingAlg = new WeakMap<CryptoKey, string>();
+
 /** Defence in depth: the key itself must be of the alg's kind (a P-384 key never checks ES256). */
 function keyFits(key: CryptoKey, alg: string): boolean {
+  if (fittingAlg.get(key) === alg) return true;
   const shape = KEY_SHAPE[alg];
   const algorithm = key.algorithm as { name: string; hash?: { name: string }; namedCurve?: string };
   if (!shape || algorithm.name !== shape.name || key.type !== "public") return false;
-  if (shape.hashOrCurve === undefined) return true;
-  return (algorithm.hash?.name ?? algorithm.namedCurve) === shape.hashOrCurve;
+  if (shape.hashOrCurve !== undefined && (algorithm.hash?.name ?? algorithm.namedCurve) !== shape.hashOrCurve)
+    return false;
+  fittingAlg.set(key, alg);
+  return true;
 }

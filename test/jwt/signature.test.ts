@@ -40,4 +40,14 @@ describe("verifying a JWS signature on Web Crypto (RFC 7515 §5.2)", () => {
     expect(await verifySignature("HS256", rsa.cryptoKey, rsa.signature, rsa.signingInput)).toBe(false);
     expect(await verifySignature("none", rsa.cryptoKey, new Uint8Array(), rsa.signingInput)).toBe(false);
   });
+
+  it("still refuses a key for another alg after it verified a token of its own (the fit is kept per alg)", async () => {
+    const rs256 = await signedParts("RS256");
+    const { signingInput, signature, cryptoKey } = rs256;
+    expect(await verifySignature("RS256", cryptoKey, signature, signingInput)).toBe(true);
+    // The same modulus under RS384 or PS256 would be another key: the imported one is SHA-256 PKCS #1.
+    expect(await verifySignature("RS384", cryptoKey, signature, signingInput)).toBe(false);
+    expect(await verifySignature("PS256", cryptoKey, signature, signingInput)).toBe(false);
+    expect(await verifySignature("RS256", cryptoKey, signature, signingInput)).toBe(true);
+  });
 });
