@@ -98,15 +98,20 @@ describe("the memory copy of a session running out", () => {
     };
   }
 
-  it("sends one KV read while the requests arriving meanwhile go on with the record held", async () => {
+  /** A store holding "before" in memory, KV holding "after", and the memory copy just run out. */
+  async function storeWithExpiredCopy() {
     const { kv, stored, answerReads } = gatedKv();
     const clock = { nowMs: 1_000_000 };
     const rt = runtimeAt(clock, kv);
     const store = new SessionStore(settings, 30, KV_TIMEOUT_MS);
     expect((await store.save(rt, handle, record("before"))).ok).toBe(true);
     stored.set(handle.kvKey, JSON.stringify(record("after")));
-    clock.nowMs += 5_001; // the memory copy ran out
+    clock.nowMs += settings.memoryCacheSeconds * 1000 + 1;
+    return { kv, answerReads, clock, rt, store };
+  }
 
+  it("sends one KV read while the requests arriving meanwhile go on with the record held", async () => {
+    const { kv, answerReads, rt, store } = await storeWithExpiredCopy();
     const first = store.load(rt, handle);
     const meanwhile = await Promise.all([store.load(rt, handle), store.load(rt, handle)]);
     expect(meanwhile.map((loaded) => loaded.ok && loaded.value?.claims.sub)).toEqual(["before", "before"]);
@@ -120,13 +125,7 @@ describe("the memory copy of a session running out", () => {
   });
 
   it("lets another request read KV once the first read has outlived the KV deadline", async () => {
-    const { kv, stored } = gatedKv();
-    const clock = { nowMs: 1_000_000 };
-    const rt = runtimeAt(clock, kv);
-    const store = new SessionStore(settings, 30, KV_TIMEOUT_MS);
-    await store.save(rt, handle, record("before"));
-    stored.set(handle.kvKey, JSON.stringify(record("after")));
-    clock.nowMs += 5_001;
+    const { kv, clock, rt, store } = await storeWithExpiredCopy();
     void store.load(rt, handle); // its read never answers (its request was cancelled)
     clock.nowMs += KV_TIMEOUT_MS;
     void store.load(rt, handle);
@@ -134,13 +133,7 @@ describe("the memory copy of a session running out", () => {
   });
 
   it("never serves a held record to a fresh load", async () => {
-    const { kv, stored, answerReads } = gatedKv();
-    const clock = { nowMs: 1_000_000 };
-    const rt = runtimeAt(clock, kv);
-    const store = new SessionStore(settings, 30, KV_TIMEOUT_MS);
-    await store.save(rt, handle, record("before"));
-    stored.set(handle.kvKey, JSON.stringify(record("after")));
-    clock.nowMs += 5_001;
+    const { kv, answerReads, rt, store } = await storeWithExpiredCopy();
     const first = store.load(rt, handle);
     const fresh = store.load(rt, handle, { fresh: true });
     expect(kv.reads).toBe(2);
