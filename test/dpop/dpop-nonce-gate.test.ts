@@ -45,6 +45,17 @@ async function nonceFrom(s: Awaited<ReturnType<typeof setup>>): Promise<string> 
   return res.headers.get("dpop-nonce") as string;
 }
 
+/** A GET of `path` with the bound token and a proof without a nonce, made for `htm` and that path. */
+async function fetchWithoutNonce(s: Awaited<ReturnType<typeof setup>>, path: string, htm: string) {
+  const proof = await makeProof(s.key, {
+    htm,
+    htu: `${SITE}${path}`,
+    accessToken: s.token,
+    iat: s.h.nowSeconds(),
+  });
+  return s.h.fetch(path, dpopRequest(s.token, proof));
+}
+
 async function expectNonceChallenge(
   s: Awaited<ReturnType<typeof setup>>,
   res: Response,
@@ -135,13 +146,8 @@ describe('DPOP_NONCE = "required": resource server nonces (RFC 9449 §9, the cha
 
   it("checks the proof before its nonce: a bad proof without a nonce is invalid_dpop_proof", async () => {
     const s = await setup();
-    const proof = await makeProof(s.key, {
-      htm: "POST",
-      htu: `${SITE}/api/orders`,
-      accessToken: s.token,
-      iat: s.h.nowSeconds(),
-    });
-    const res = await s.h.fetch("/api/orders", dpopRequest(s.token, proof));
+    // A GET request with a proof made for POST, and no nonce.
+    const res = await fetchWithoutNonce(s, "/api/orders", "POST");
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toContain('error="invalid_dpop_proof"');
     expect(res.headers.get("dpop-nonce")).toBeNull();
@@ -160,13 +166,7 @@ describe('DPOP_NONCE = "required": resource server nonces (RFC 9449 §9, the cha
 
   it("asks for a nonce at /auth/whoami as at the gate", async () => {
     const s = await setup();
-    const proof = await makeProof(s.key, {
-      htm: "GET",
-      htu: `${SITE}/auth/whoami`,
-      accessToken: s.token,
-      iat: s.h.nowSeconds(),
-    });
-    const res = await s.h.fetch("/auth/whoami", dpopRequest(s.token, proof));
+    const res = await fetchWithoutNonce(s, "/auth/whoami", "GET");
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toBe(NONCE_REQUIRED);
     expect(res.headers.get("dpop-nonce")).toMatch(/^[A-Za-z0-9_-]{43}$/);
