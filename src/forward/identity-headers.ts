@@ -54,16 +54,10 @@ export function injectIdentityHeaders(
 
 /** The groups as one header value: comma-separated, a comma inside a group percent-encoded. */
 export function groupsHeaderValue(groups: readonly string[]): string {
-  // Most lists are plain (Entra ID and Keycloak tokens carry a hundred or more groups): one join and
-  // one test of the whole value, then per group only whether it holds a comma.
+  // Most lists are plain (Entra ID and Keycloak tokens carry a hundred or more groups): one join, one
+  // test of the whole value, and one pass over its commas (found by native indexOf).
   const joined = groups.join(",");
-  if (
-    PLAIN_HEADER_VALUE.test(joined) &&
-    !joined.includes(", ") &&
-    !joined.includes(" ,") &&
-    !groups.some((group) => group.includes(","))
-  )
-    return joined;
+  if (PLAIN_HEADER_VALUE.test(joined) && separatesGroupsOnly(joined, groups.length)) return joined;
   let value = "";
   for (let index = 0; index < groups.length; index++) {
     const group = groups[index] as string;
@@ -103,6 +97,19 @@ const PLAIN_HEADER_VALUE = /^(?:[\x21-\x24\x26-\x7e](?:[\x20-\x24\x26-\x7e]*[\x2
 /** A plain header value (as above) without a comma: a list item that needs no encoding. */
 const PLAIN_LIST_ITEM =
   /^(?:[\x21-\x24\x26-\x2b\x2d-\x7e](?:[\x20-\x24\x26-\x2b\x2d-\x7e]*[\x21-\x24\x26-\x2b\x2d-\x7e])?)?$/;
+
+/**
+ * Whether the commas of a plain joined list are the separators alone — exactly one fewer than the
+ * groups, so no group holds one — with no space on either side (a group's own edge space).
+ */
+function separatesGroupsOnly(joined: string, groupCount: number): boolean {
+  let commas = 0;
+  for (let at = joined.indexOf(","); at !== -1; at = joined.indexOf(",", at + 1)) {
+    if (joined.charCodeAt(at - 1) === 0x20 || joined.charCodeAt(at + 1) === 0x20) return false;
+    commas++;
+  }
+  return commas === groupCount - 1;
+}
 
 function containsAny(value: string, characters: string): boolean {
   for (const char of characters) if (value.includes(char)) return true;
