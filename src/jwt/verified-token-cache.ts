@@ -23,6 +23,9 @@ interface Stored extends VerifiedEntry {
   fingerprint?: string;
 }
 
+/** Characters of a token's end that mark it: 72 bits of its signature, and under V8's 13 for a copy. */
+const MARK_LENGTH = 12;
+
 /**
  * A bounded, least-recently-used memory of the ID tokens this isolate has verified, so that a client
  * sending the same token again (an API client, a single-page app) costs a map lookup instead of a
@@ -36,9 +39,21 @@ interface Stored extends VerifiedEntry {
  */
 export class VerifiedTokenCache {
   readonly #entries: BoundedLru<Stored>;
+  /**
+   * Marks of the tokens verified once and not kept: a token is kept the second time it is verified.
+   * A client that repeats its token (an API client, a single-page app) pays one more signature check;
+   * a new token on every request costs no entry, no eviction and no garbage that outlives the request
+   * (keeping every token cost such requests 5–7%: docs/benchmarks.md). A mark is the token's last
+   * characters (its signature's): a copy, not a view holding the whole token. Two tokens that share a
+   * mark only mean one of them is kept a verification early. At most `maxEntries` marks: a full set
+   * starts over.
+   */
+  readonly #verifiedOnce = new Set<string>();
+  readonly #maxMarks: number;
 
   constructor(limits: VerifiedTokenCacheLimits) {
     this.#entries = new BoundedLru(limits);
+    this.#maxMarks = limits.maxEntries;
   }
 
   get size(): number {
@@ -50,8 +65,17 @@ export class VerifiedTokenCache {
     return this.#entries.recall(token);
   }
 
-  /** Stores a verified token, evicting the least recently used entries beyond the limits. */
+  /**
+   * Notes a verified token: the second time, stores it, evicting the least recently used entries
+   * beyond the limits (see `#verifiedOnce`).
+   */
   remember(token: string, entry: VerifiedEntry): void {
+    const mark = token.slice(-MARK_LENGTH);
+    if (!this.#verifiedOnce.delete(mark)) {
+      if (this.#verifiedOnce.size >= this.#maxMarks) this.#verifiedOnce.clear();
+      if (this.#maxMarks > 0) this.#verifiedOnce.add(mark);
+      return;
+    }
     this.#entries.remember(token, { ...entry, bytes: 2 * token.length });
   }
 

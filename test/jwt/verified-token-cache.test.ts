@@ -57,6 +57,14 @@ async function setup(limits = { maxEntries: 10, maxBytes: 1024 * 1024 }) {
     cache,
     nowSeconds,
     verify: (token: string) => verifyIdToken(token, config, keys, rt, {}, cache),
+    /** Verifies a token twice, as a client that repeats it: the second time, the cache keeps it. */
+    verifyUntilKept: async (token: string) => {
+      const size = cache.size;
+      expect((await verifyIdToken(token, config, keys, rt, {}, cache)).ok).toBe(true);
+      expect(cache.size).toBe(size);
+      expect((await verifyIdToken(token, config, keys, rt, {}, cache)).ok).toBe(true);
+      expect(cache.size).toBe(size + 1);
+    },
     verifyAtLogin: (token: string, nonce: string) => verifyIdToken(token, config, keys, rt, { nonce }, cache),
     tokenFor: (overrides: Record<string, unknown> = {}) =>
       signToken(issuer.keys[0]!, validClaims(nowSeconds(), overrides)),
@@ -75,22 +83,33 @@ afterEach(async () => {
 });
 
 describe("the verified-token cache in front of verifyIdToken", () => {
-  it("answers a token it verified before without checking its signature again", async () => {
+  it("keeps a token the second time it is verified, and answers it from then on without checking its signature", async () => {
     const t = await setup();
     const token = await t.tokenFor();
     const verifySpy = vi.spyOn(crypto.subtle, "verify");
     const first = await t.verify(token);
+    expect(t.cache.size).toBe(0);
     const second = await t.verify(token);
-    expect(first.ok && second.ok).toBe(true);
-    expect(verifySpy).toHaveBeenCalledTimes(1);
-    expect(second.ok && second.value.identity.sub).toBe("user-123");
-    expect(second.ok && second.value.kid).toBe("rsa-1");
+    expect(t.cache.size).toBe(1);
+    const third = await t.verify(token);
+    const fourth = await t.verify(token);
+    expect(first.ok && second.ok && third.ok && fourth.ok).toBe(true);
+    expect(verifySpy).toHaveBeenCalledTimes(2);
+    expect(fourth.ok && fourth.value.identity.sub).toBe("user-123");
+    expect(fourth.ok && fourth.value.kid).toBe("rsa-1");
+  });
+
+  it("keeps none of a stream of tokens each verified once", async () => {
+    const t = await setup();
+    for (let i = 0; i < 20; i++)
+      expect((await t.verify(await t.tokenFor({ sub: `user-${i}` }))).ok).toBe(true);
+    expect(t.cache.size).toBe(0);
   });
 
   it("misses, and refuses, a token that differs from a cached one in a single byte", async () => {
     const t = await setup();
     const token = await t.tokenFor();
-    expect((await t.verify(token)).ok).toBe(true);
+    await t.verifyUntilKept(token);
     const lastDot = token.lastIndexOf(".");
     const inSignature = await t.verify(changeOneByte(token, lastDot + 10));
     const inPayload = await t.verify(changeOneByte(token, token.indexOf(".") + 10));
@@ -102,7 +121,7 @@ describe("the verified-token cache in front of verifyIdToken", () => {
   it("refuses a cached token once it has expired (exp plus leeway), and drops it", async () => {
     const t = await setup();
     const token = await t.tokenFor({ exp: t.nowSeconds() + 120 });
-    expect((await t.verify(token)).ok).toBe(true);
+    await t.verifyUntilKept(token);
     t.clock.nowMs += (120 + LEEWAY_SECONDS - 1) * 1000;
     expect((await t.verify(token)).ok).toBe(true);
     t.clock.nowMs += 1000;
@@ -115,7 +134,7 @@ describe("the verified-token cache in front of verifyIdToken", () => {
     const t = await setup();
     t.issuer.jwksCacheControl = "max-age=0"; // clamped to the 300 s minimum
     const token = await t.tokenFor({ exp: t.nowSeconds() + 3600 });
-    expect((await t.verify(token)).ok).toBe(true);
+    await t.verifyUntilKept(token);
     t.issuer.keys = [await makeSigningKey("RS256", "rsa-2")];
     t.clock.nowMs += 301 * 1000;
     const rotated = await t.verify(token);
@@ -127,7 +146,7 @@ describe("the verified-token cache in front of verifyIdToken", () => {
     const t = await setup();
     t.issuer.jwksCacheControl = "max-age=0";
     const token = await t.tokenFor({ exp: t.nowSeconds() + 3600 });
-    expect((await t.verify(token)).ok).toBe(true);
+    await t.verifyUntilKept(token);
     t.issuer.keys = [await makeSigningKey("RS256", "rsa-1")];
     t.clock.nowMs += 301 * 1000;
     const replaced = await t.verify(token);
@@ -138,7 +157,7 @@ describe("the verified-token cache in front of verifyIdToken", () => {
     const t = await setup();
     t.issuer.jwksCacheControl = "max-age=0";
     const token = await t.tokenFor({ exp: t.nowSeconds() + 3600 });
-    expect((await t.verify(token)).ok).toBe(true);
+    await t.verifyUntilKept(token);
     t.clock.nowMs += 301 * 1000;
     const verifySpy = vi.spyOn(crypto.subtle, "verify");
     expect((await t.verify(token)).ok).toBe(true);
@@ -162,6 +181,12 @@ describe("the verified-token cache in front of verifyIdToken", () => {
 });
 
 describe("VerifiedTokenCache bounds", () => {
+  /** Notes a token twice: the second time, the cache stores it. */
+  function keep(cache: VerifiedTokenCache, token: string, e: VerifiedEntry): void {
+    cache.remember(token, e);
+    cache.remember(token, e);
+  }
+
   async function entry(): Promise<VerifiedEntry> {
     const signing = await makeSigningKey("ES256", "ec-1");
     const ingested = await ingestJwks({ keys: [signing.publicJwk] });
@@ -179,10 +204,10 @@ describe("VerifiedTokenCache bounds", () => {
   it("evicts the least recently used token beyond maxEntries", async () => {
     const cache = new VerifiedTokenCache({ maxEntries: 2, maxBytes: 1024 });
     const e = await entry();
-    cache.remember("token-a", e);
-    cache.remember("token-b", e);
+    keep(cache, "token-a", e);
+    keep(cache, "token-b", e);
     expect(cache.recall("token-a")).toBeDefined();
-    cache.remember("token-c", e);
+    keep(cache, "token-c", e);
     expect(cache.size).toBe(2);
     expect(cache.recall("token-b")).toBeUndefined();
     expect(cache.recall("token-a")).toBeDefined();
@@ -191,7 +216,7 @@ describe("VerifiedTokenCache bounds", () => {
 
   it("works out a cached token's SHA-256 once and keeps it with the entry", async () => {
     const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: 1024 });
-    cache.remember("token-a", await entry());
+    keep(cache, "token-a", await entry());
     const digest = vi.spyOn(crypto.subtle, "digest");
     const first = await cache.fingerprintOf("token-a");
     expect(await cache.fingerprintOf("token-a")).toBe(first);
@@ -216,20 +241,44 @@ describe("VerifiedTokenCache bounds", () => {
   it("keeps within its byte budget and never stores a token larger than the budget", async () => {
     const cache = new VerifiedTokenCache({ maxEntries: 100, maxBytes: 100 });
     const e = await entry();
-    cache.remember("a".repeat(20), e);
-    cache.remember("b".repeat(20), e);
+    keep(cache, "a".repeat(20), e);
+    keep(cache, "b".repeat(20), e);
     expect(cache.size).toBe(2);
-    cache.remember("c".repeat(20), e);
+    keep(cache, "c".repeat(20), e);
     expect(cache.size).toBe(2);
     expect(cache.recall("a".repeat(20))).toBeUndefined();
-    cache.remember("d".repeat(51), e);
+    keep(cache, "d".repeat(51), e);
     expect(cache.recall("d".repeat(51))).toBeUndefined();
     expect(cache.size).toBe(2);
   });
 
   it("stores nothing when maxEntries is 0", async () => {
     const cache = new VerifiedTokenCache({ maxEntries: 0, maxBytes: 1024 });
-    cache.remember("token-a", await entry());
+    keep(cache, "token-a", await entry());
     expect(cache.size).toBe(0);
+  });
+
+  it("holds at most maxEntries marks of tokens verified once: a full set starts over", async () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 2, maxBytes: 1024 });
+    const e = await entry();
+    cache.remember("token-a", e);
+    cache.remember("token-b", e);
+    // The third mark finds the set full: it starts over, and token-a's mark is gone.
+    cache.remember("token-c", e);
+    cache.remember("token-a", e);
+    expect(cache.size).toBe(0);
+    // token-c's mark was kept: its second verification stores it.
+    cache.remember("token-c", e);
+    expect(cache.recall("token-c")).toBeDefined();
+  });
+
+  it("marks a token by its last characters, so two tokens that end alike only share a mark", async () => {
+    const cache = new VerifiedTokenCache({ maxEntries: 10, maxBytes: 1024 });
+    const e = await entry();
+    cache.remember("first.signature-ending", e);
+    cache.remember("other.signature-ending", e);
+    // The second token found the first's mark: it is kept a verification early, under its own text.
+    expect(cache.recall("other.signature-ending")).toBeDefined();
+    expect(cache.recall("first.signature-ending")).toBeUndefined();
   });
 });
