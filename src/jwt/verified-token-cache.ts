@@ -29,7 +29,8 @@ const MARK_LENGTH = 12;
 /**
  * A bounded, least-recently-used memory of the ID tokens this isolate has verified, so that a client
  * sending the same token again (an API client, a single-page app) costs a map lookup instead of a
- * parse and a signature check. One per isolate and configuration; it holds values, never promises.
+ * parse and a signature check, from the token's third use on (it is kept at its second verification).
+ * One per isolate and configuration; it holds values, never promises.
  *
  * Keyed by the exact token text: a lookup hit means the very same bytes were verified before, and a
  * token differing in one byte is a different key. The text itself is the key, rather than a SHA-256
@@ -43,7 +44,7 @@ export class VerifiedTokenCache {
    * Marks of the tokens verified once and not kept: a token is kept the second time it is verified.
    * A client that repeats its token (an API client, a single-page app) pays one more signature check;
    * a new token on every request costs no entry, no eviction and no garbage that outlives the request
-   * (keeping every token cost such requests 5–7%: docs/benchmarks.md). A mark is the token's last
+   * (keeping every token cost such requests 3–7%: docs/benchmarks.md). A mark is the token's last
    * characters (its signature's): a copy, not a view holding the whole token. Two tokens that share a
    * mark only mean one of them is kept a verification early. At most `maxEntries` marks: a full set
    * starts over.
