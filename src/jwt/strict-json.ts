@@ -49,7 +49,7 @@ function closingQuoteColons(text: string): number {
       if (!isEscaped(text, before)) count++;
       continue;
     }
-    while (code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) code = text.charCodeAt(--before);
+    while (isJsonWhitespace(code)) code = text.charCodeAt(--before);
     if (code === 0x22 && before < at - 1) return -1;
   }
   return count;
@@ -69,11 +69,16 @@ function keysInText(text: string): number {
     if (close === -1) return -1; // Not valid JSON text: never equal to a count of keys.
     let next = close + 1;
     let code = text.charCodeAt(next);
-    while (code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d) code = text.charCodeAt(++next);
+    while (isJsonWhitespace(code)) code = text.charCodeAt(++next);
     if (code === 0x3a) keys++;
     open = text.indexOf('"', next);
   }
   return keys;
+}
+
+/** JSON's insignificant whitespace (RFC 8259 §2): space, tab, line feed, carriage return. */
+function isJsonWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
 }
 
 function isEscaped(text: string, quote: number): boolean {
