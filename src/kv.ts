@@ -1,25 +1,18 @@
-import { type DeadlineOutcome, withDeadline } from "./deadline.ts";
+import { withDeadline } from "./deadline.ts";
 import { fail, ok, type Result } from "./result.ts";
 
-/** What a KV call came to within its deadline: its value, or why there is none. */
-export type KvOutcome<T> = DeadlineOutcome<T>;
-
-/**
- * Runs one KV call within a deadline (`withDeadline`): KV that throws or does not answer in time is a
- * problem for the caller to judge, never a hang or a crash. Every KV call a request waits for goes
- * through here (DEFAULTS.kvTimeoutMs).
+/*
+ * Every KV call a request waits for runs within a deadline (`withDeadline`, DEFAULTS.kvTimeoutMs):
+ * KV that throws or does not answer in time is a problem for the caller to judge, never a hang.
  */
-export function withKvDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<KvOutcome<T>> {
-  return withDeadline(call, timeoutMs);
-}
 
-/** Reads a KV value as text within a deadline (see `withKvDeadline`). */
+/** Reads a KV value as text within a deadline (see `withDeadline`). */
 export async function readKvText(
   kv: KVNamespace,
   key: string,
   timeoutMs: number,
 ): Promise<{ readonly text: string | null } | { readonly problem: string }> {
-  const read = await withKvDeadline(() => kv.get(key, "text"), timeoutMs);
+  const read = await withDeadline(() => kv.get(key, "text"), timeoutMs);
   return "problem" in read ? read : { text: read.value };
 }
 
@@ -37,7 +30,7 @@ export async function listKvPrefix(
 ): Promise<Result<{ readonly complete: boolean }, string>> {
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {
-    const listed = await withKvDeadline(
+    const listed = await withDeadline(
       () => kv.list(cursor === undefined ? { prefix } : { prefix, cursor }),
       timeoutMs,
     );

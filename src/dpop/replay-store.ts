@@ -1,6 +1,6 @@
 import { DEFAULTS } from "../config/defaults.ts";
+import { withDeadline } from "../deadline.ts";
 import { encodeBase64Url } from "../jwt/base64url.ts";
-import { withKvDeadline } from "../kv.ts";
 import type { DpopReplayObject } from "./replay-object.ts";
 
 /** What the replay store says of a proof: first seen now, seen before, or no answer. */
@@ -31,7 +31,7 @@ export function durableReplayStore(
       );
       const shard = (digest[0] as number) % DEFAULTS.dpopReplayShards;
       const key = encodeBase64Url(digest);
-      const answer = await withKvDeadline(async () => {
+      const answer = await withDeadline(async () => {
         const stub = namespace.get(namespace.idFromName(`dpop-replay-${shard}`));
         return await stub.seen(key, acceptableUntilMs, nowMs);
       }, timeoutMs);

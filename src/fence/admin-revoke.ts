@@ -1,10 +1,10 @@
 import { sameSecret } from "../crypto/same-secret.ts";
+import { withDeadline } from "../deadline.ts";
 import { readBearer } from "../http/bearer.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import type { Runtime } from "../platform.ts";
 import { NO_STORE } from "../respond/no-store.ts";
 import { REVOCATION_TYPES, type RevocationType } from "../revocation/revocation-document.ts";
-import { withFenceDeadline } from "./fence-client.ts";
 import { type FenceEvent, fenceEventProblem } from "./fence-events.ts";
 
 /** A revocation request's body is small: one entry. */
@@ -48,7 +48,7 @@ export async function adminRevoke(request: Request, rt: Runtime, state: IsolateS
   const fence = rt.fence;
   if (!fence)
     return answer(503, { error: "fence_unavailable", error_description: "REVOCATION_FENCE is not bound" });
-  const written = await withFenceDeadline(() => fence.record([event], nowSeconds), config.kvTimeoutMs);
+  const written = await withDeadline(() => fence.record([event], nowSeconds), config.kvTimeoutMs);
   if ("problem" in written || !written.value.ok) {
     const problem = "problem" in written ? written.problem : written.value.ok ? "" : written.value.problem;
     rt.log({ event: "fence_record_failed", issuer: config.issuer, events: 1, problem });

@@ -1,4 +1,3 @@
-import { type DeadlineOutcome, withDeadline } from "../deadline.ts";
 import type { FenceChanges, FenceCursor, FenceEvent } from "./fence-events.ts";
 import type { FenceRecorded, RevocationFence } from "./revocation-fence.ts";
 
@@ -7,9 +6,6 @@ export interface RevocationFenceClient {
   record(events: readonly FenceEvent[], nowSeconds: number): Promise<FenceRecorded>;
   changesSince(cursor: FenceCursor | null, nowSeconds: number): Promise<FenceChanges>;
 }
-
-/** What a fence call came to within its deadline: its value, or why there is none. */
-export type FenceOutcome<T> = DeadlineOutcome<T>;
 
 /**
  * The fence of one issuer in the `REVOCATION_FENCE` namespace (one Durable Object per issuer, by
@@ -24,11 +20,6 @@ export function fenceClientFor(binding: unknown, issuer: string): RevocationFenc
     changesSince: async (cursor, nowSeconds) =>
       (await stub().changesSince(cursor, nowSeconds)) as FenceChanges,
   };
-}
-
-/** Runs one fence call within a deadline (`withDeadline`): a fence that throws or does not answer in time is a problem. */
-export function withFenceDeadline<T>(call: () => Promise<T>, timeoutMs: number): Promise<FenceOutcome<T>> {
-  return withDeadline(call, timeoutMs);
 }
 
 function isNamespace(value: unknown): value is DurableObjectNamespace<RevocationFence> {

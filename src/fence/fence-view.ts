@@ -1,8 +1,8 @@
 import type { FenceSettings } from "../config/config.ts";
+import { withDeadline } from "../deadline.ts";
 import type { Runtime } from "../platform.ts";
 import { entryKey } from "../revocation/check-revocation.ts";
 import type { RevocationEntry } from "../revocation/revocation-document.ts";
-import { withFenceDeadline } from "./fence-client.ts";
 import type { FenceChanges, FenceCursor, FenceEvent } from "./fence-events.ts";
 
 /** The fence as an isolate last saw it, for `/auth/health`. */
@@ -71,7 +71,7 @@ export class FenceView {
     let changed = false;
     for (let page = 0; page < this.settings.maxPagesPerCheck; page++) {
       const nowSeconds = Math.floor(rt.now() / 1000);
-      const answer = await withFenceDeadline(
+      const answer = await withDeadline(
         () => fence.changesSince(this.#cursor, nowSeconds),
         this.settings.timeoutMs,
       );

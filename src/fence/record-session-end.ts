@@ -1,8 +1,8 @@
+import { withDeadline } from "../deadline.ts";
 import type { IsolateState } from "../isolate-state.ts";
 import type { Runtime } from "../platform.ts";
 import { endedSessionEntry, recordEndedSessions } from "../revocation/ended-sessions.ts";
 import { recordSignedOut } from "../revocation/signed-out-tokens.ts";
-import { withFenceDeadline } from "./fence-client.ts";
 import { endedSessionEvent, type FenceEvent } from "./fence-events.ts";
 
 /** A signed-out ID token, by its SHA-256 fingerprint, refused until `untilSeconds`. */
@@ -94,7 +94,7 @@ export async function recordInFence(
   const fence = rt.fence;
   if (!fence) return false;
   const nowSeconds = Math.floor(rt.now() / 1000);
-  const written = await withFenceDeadline(() => fence.record(events, nowSeconds), state.config.kvTimeoutMs);
+  const written = await withDeadline(() => fence.record(events, nowSeconds), state.config.kvTimeoutMs);
   const problem =
     "problem" in written ? written.problem : written.value.ok ? undefined : written.value.problem;
   if (problem === undefined) return true;

@@ -1,5 +1,6 @@
 import { DEFAULTS } from "../config/defaults.ts";
-import { readKvText, withKvDeadline } from "../kv.ts";
+import { withDeadline } from "../deadline.ts";
+import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 
 /** Bumped when a record's shape changes; part of every key, so old and new workers never misread. */
@@ -89,7 +90,7 @@ export async function writeRecord(
   timeoutMs: number,
 ): Promise<boolean> {
   const expirationTtl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(ttlSeconds));
-  const written = await withKvDeadline(
+  const written = await withDeadline(
     () => rt.kv.put(key, JSON.stringify(record), { expirationTtl }),
     timeoutMs,
   );

@@ -7,7 +7,8 @@
  */
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
-import { readKvText, withKvDeadline } from "../kv.ts";
+import { withDeadline } from "../deadline.ts";
+import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 
@@ -42,7 +43,7 @@ export class UsedLogoutTokens {
       if (until <= nowSeconds || this.#memory.size >= MAX_MEMORY_ENTRIES) this.#memory.delete(known);
     this.#memory.set(key, untilSeconds);
     const expirationTtl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(untilSeconds - nowSeconds));
-    const written = await withKvDeadline(() => rt.kv.put(key, "1", { expirationTtl }), this.kvTimeoutMs);
+    const written = await withDeadline(() => rt.kv.put(key, "1", { expirationTtl }), this.kvTimeoutMs);
     return "problem" in written ? fail(written.problem) : ok(true);
   }
 }

@@ -1,6 +1,7 @@
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
-import { readKvText, withKvDeadline } from "../kv.ts";
+import { withDeadline } from "../deadline.ts";
+import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 
 const KV_PREFIX = "login-used:";
@@ -37,7 +38,7 @@ export class UsedStates {
     }
     if (read.text !== null) return false;
     const expirationTtl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(expiresAtSeconds - nowMs / 1000));
-    const written = await withKvDeadline(() => rt.kv.put(key, "1", { expirationTtl }), this.kvTimeoutMs);
+    const written = await withDeadline(() => rt.kv.put(key, "1", { expirationTtl }), this.kvTimeoutMs);
     if ("problem" in written)
       rt.log({ event: "login_state_store_failed", operation: "put", problem: written.problem });
     return true;

@@ -11,7 +11,8 @@
  */
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
-import { listKvPrefix, withKvDeadline } from "../kv.ts";
+import { withDeadline } from "../deadline.ts";
+import { listKvPrefix } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { RevocationEntry } from "./revocation-document.ts";
@@ -48,7 +49,7 @@ export async function recordEndedSessions(
   kvTimeoutMs: number,
 ): Promise<Result<true, string>> {
   const key = `${endedSessionsPrefix(issuer)}${await digestBase64Url(`${entry.type}\u0000${entry.value}`)}`;
-  const written = await withKvDeadline(
+  const written = await withDeadline(
     () =>
       rt.kv.put(key, "", {
         expirationTtl: Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(entry.expiresAt - rt.now() / 1000)),

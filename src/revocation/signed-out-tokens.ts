@@ -7,9 +7,9 @@
  * signed out: at once).
  */
 import { DEFAULTS } from "../config/defaults.ts";
+import { withDeadline } from "../deadline.ts";
 import { decodeBase64UrlStrict, encodeBase64Url } from "../jwt/base64url.ts";
 import { parseStrictJsonObject } from "../jwt/strict-json.ts";
-import { withKvDeadline } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 
@@ -52,7 +52,7 @@ export async function recordSignedOut(
   kvTimeoutMs: number,
 ): Promise<Result<true, string>> {
   const ttl = Math.max(DEFAULTS.kvMinTtlSeconds, Math.ceil(untilSeconds - rt.now() / 1000));
-  const written = await withKvDeadline(
+  const written = await withDeadline(
     () =>
       rt.kv.put(`${signedOutPrefix(issuer)}${fingerprint}`, "", {
         expirationTtl: ttl,
@@ -80,7 +80,7 @@ export async function listSignedOut(
   const fallbackExpiry = Math.floor(rt.now() / 1000) + DEFAULTS.maxTokenLifetimeSeconds;
   let cursor: string | undefined;
   for (let page = 0; page < maxPages; page++) {
-    const listed = await withKvDeadline(
+    const listed = await withDeadline(
       () => rt.kv.list(cursor === undefined ? { prefix } : { prefix, cursor }),
       kvTimeoutMs,
     );

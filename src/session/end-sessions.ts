@@ -1,7 +1,7 @@
+import { withDeadline } from "../deadline.ts";
 import { endedSessionEvent } from "../fence/fence-events.ts";
 import { recordInFence } from "../fence/record-session-end.ts";
 import type { IsolateState } from "../isolate-state.ts";
-import { withKvDeadline } from "../kv.ts";
 import { refuseFromNowOn } from "../oidc/logout.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
@@ -94,7 +94,7 @@ async function endOne(
   }
   if (session.indexKey !== undefined && (ended || !record)) {
     const indexKey = session.indexKey;
-    await withKvDeadline(() => rt.kv.delete(indexKey), config.kvTimeoutMs);
+    await withDeadline(() => rt.kv.delete(indexKey), config.kvTimeoutMs);
   }
   return ok(ended);
 }

@@ -11,7 +11,8 @@
  */
 import { DEFAULTS } from "../config/defaults.ts";
 import { digestBase64Url } from "../crypto/secret-keys.ts";
-import { listKvPrefix, withKvDeadline } from "../kv.ts";
+import { withDeadline } from "../deadline.ts";
+import { listKvPrefix } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { SessionHandle } from "./session-id.ts";
@@ -53,7 +54,7 @@ export async function indexSession(
   const written = await Promise.all(
     entries.map(async ([kind, value]) => {
       const key = `${await sessionIndexPrefix(iss, kind, value)}${sessionHash}`;
-      return withKvDeadline(() => rt.kv.put(key, "", { expirationTtl }), kvTimeoutMs);
+      return withDeadline(() => rt.kv.put(key, "", { expirationTtl }), kvTimeoutMs);
     }),
   );
   const problem = written.find((outcome) => "problem" in outcome);

@@ -1,7 +1,8 @@
 import type { SessionSettings } from "../config/config.ts";
 import { DEFAULTS } from "../config/defaults.ts";
+import { withDeadline } from "../deadline.ts";
 import { type Failure, unavailable } from "../failure.ts";
-import { readKvText, withKvDeadline } from "../kv.ts";
+import { readKvText } from "../kv.ts";
 import type { Runtime } from "../platform.ts";
 import { fail, ok, type Result } from "../result.ts";
 import type { SessionHandle } from "./session-id.ts";
@@ -70,7 +71,7 @@ export class SessionStore {
   /** Writes a record to KV (expiring at its deadline) and to memory. */
   async save(rt: Runtime, handle: SessionHandle, record: SessionRecord): Promise<Result<true, Failure>> {
     const expirationTtl = kvTtlSeconds(record, this.settings, rt.now() / 1000);
-    const written = await withKvDeadline(
+    const written = await withDeadline(
       () => rt.kv.put(handle.kvKey, JSON.stringify(record), { expirationTtl }),
       this.kvTimeoutMs,
     );
@@ -92,7 +93,7 @@ export class SessionStore {
     this.#remember(handle, touched, rt.now() + this.settings.memoryCacheSeconds * 1000);
     const expirationTtl = kvTtlSeconds(touched, this.settings, rt.now() / 1000);
     rt.waitUntil(
-      withKvDeadline(
+      withDeadline(
         () => rt.kv.put(handle.kvKey, JSON.stringify(touched), { expirationTtl }),
         this.kvTimeoutMs,
       ).then((written) => {
@@ -106,7 +107,7 @@ export class SessionStore {
   async remove(rt: Runtime, handle: SessionHandle): Promise<void> {
     this.#remember(handle, undefined, rt.now() + DEFAULTS.kvPropagationSeconds * 1000);
     this.#refreshingSince.delete(handle.kvKey);
-    const deleted = await withKvDeadline(() => rt.kv.delete(handle.kvKey), this.kvTimeoutMs);
+    const deleted = await withDeadline(() => rt.kv.delete(handle.kvKey), this.kvTimeoutMs);
     if ("problem" in deleted) rt.log({ event: "session_delete_failed", problem: deleted.problem });
   }
 
